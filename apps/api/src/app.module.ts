@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig, ConfigModule, createApiMetrics, QueueModule } from '@symbiose/core';
+import { DatabaseModule } from '@symbiose/domain';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthGuard } from './auth/auth.guard';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { loggerOptions } from './common/logger.options';
+import { HealthController } from './health/health.controller';
+import { API_METRICS, MetricsController, MetricsService } from './metrics/metrics.controller';
+
+export class ApiModule {
+  static forRoot(config: AppConfig) {
+    @Module({
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config)),
+        DatabaseModule,
+        QueueModule,
+        TerminusModule.forRoot({ logger: false }),
+        JwtModule.register({
+          secret: config.JWT_SECRET,
+          signOptions: { algorithm: 'HS256', expiresIn: config.JWT_TTL_SECONDS },
+          verifyOptions: { algorithms: ['HS256'] },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: API_METRICS, useFactory: createApiMetrics },
+        MetricsService,
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    })
+    class RootApiModule {}
+    return RootApiModule;
+  }
+}

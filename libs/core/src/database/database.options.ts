@@ -1,0 +1,36 @@
+import { DataSourceOptions, MixedList } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+
+type EntityList = DataSourceOptions['entities'];
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type MigrationList = MixedList<Function | string>;
+
+/** One set of options for the application and the migration CLI. synchronize is never on. */
+export function buildDataSourceOptions(
+  config: Pick<AppConfig, 'DATABASE_URL'>,
+  entities: EntityList,
+  migrations: MigrationList,
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: 20, connectionTimeoutMillis: 5000, statement_timeout: 60_000 },
+  };
+}
+
+/** The database name and a URL to the maintenance database on the same server. */
+export function splitDatabaseUrl(url: string): { database: string; maintenanceUrl: string } {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]+$/.test(database)) {
+    throw new Error(`DATABASE_URL: database name "${database}" must match [A-Za-z0-9_-]+`);
+  }
+  parsed.pathname = '/postgres';
+  return { database, maintenanceUrl: parsed.toString() };
+}

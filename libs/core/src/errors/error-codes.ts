@@ -1,0 +1,38 @@
+/** Stable, documented error codes; each maps to exactly one HTTP status (the map is exhaustive by type). */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  RouteNotFound = 'ROUTE_NOT_FOUND',
+  VersionConflict = 'VERSION_CONFLICT',
+  IllegalTransition = 'ILLEGAL_TRANSITION',
+  Conflict = 'CONFLICT',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  RateLimited = 'RATE_LIMITED',
+  DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  Internal = 'INTERNAL_ERROR',
+}
+
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  [ErrorCode.ValidationFailed]: 400,
+  [ErrorCode.MalformedJson]: 400,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.RouteNotFound]: 404,
+  [ErrorCode.MethodNotAllowed]: 405,
+  [ErrorCode.VersionConflict]: 409,
+  [ErrorCode.IllegalTransition]: 409,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.IdempotencyKeyReused]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.DependencyUnavailable]: 503,
+  [ErrorCode.Internal]: 500,
+};

@@ -1,0 +1,9 @@
+import { AppConfig, buildDataSourceOptions } from '@symbiose/core';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../../../migrations';
+import { ALL_ENTITIES } from './entities';
+
+/** The one DataSource definition shared by the API, the worker and the migration CLI. */
+export function createDataSource(config: Pick<AppConfig, 'DATABASE_URL'>): DataSource {
+  return new DataSource(buildDataSourceOptions(config, ALL_ENTITIES, MIGRATIONS));
+}
