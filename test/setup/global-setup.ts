@@ -14,7 +14,5 @@ register({
 /** Creates and migrates the test database once per jest run. */
 export default async function globalSetup(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { migrateDatabase } =
-    require('../../libs/domain/src/database/migrate') as typeof import('../../libs/domain/src/database/migrate');
-  await migrateDatabase({ DATABASE_URL: TEST_DATABASE_URL });
+  const { migrateDatabase } = await import('../../libs/domain/src/database/migrate');
 }
