@@ -13,6 +13,6 @@ register({
 
 /** Creates and migrates the test database once per jest run. */
 export default async function globalSetup(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { migrateDatabase } = await import('../../libs/domain/src/database/migrate');
+  await migrateDatabase({ DATABASE_URL: TEST_DATABASE_URL });
 }
