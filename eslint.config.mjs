@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -23,8 +23,25 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'bullmq', 'ioredis', 'pg', 'fs', 'node:*', 'http', 'net'], message: 'libs/engine must stay pure (no framework or I/O imports).' },
-            { group: ['@symbiose/core', '@symbiose/core/*', '@symbiose/domain', '@symbiose/domain/*'], message: 'libs/engine depends on nothing else in the repo.' },
+            {
+              group: [
+                '@nestjs/*',
+                'typeorm',
+                'typeorm/*',
+                'bullmq',
+                'ioredis',
+                'pg',
+                'fs',
+                'node:*',
+                'http',
+                'net',
+              ],
+              message: 'libs/engine must stay pure (no framework or I/O imports).',
+            },
+            {
+              group: ['@symbiose/core', '@symbiose/core/*', '@symbiose/domain', '@symbiose/domain/*'],
+              message: 'libs/engine depends on nothing else in the repo.',
+            },
           ],
         },
       ],

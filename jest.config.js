@@ -11,7 +11,7 @@ const transform = {
     { tsconfig: { allowJs: true, module: 'commonjs', ignoreDeprecations: '6.0' }, diagnostics: false },
   ],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(content-disposition)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(content-disposition|kdbush|geokdbush|tinyqueue)/)'];
 module.exports = {
   projects: [
     {
@@ -36,7 +36,7 @@ module.exports = {
       moduleNameMapper,
       transform,
       transformIgnorePatterns,
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
     },
   ],
 };

@@ -9,7 +9,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger.options';
 import { HealthController } from './health/health.controller';
+import { IdentityModule } from './identity/identity.module';
+import { MatchesApiModule } from './matches/matches.module';
 import { API_METRICS, MetricsController, MetricsService } from './metrics/metrics.controller';
+import { StreamsApiModule } from './streams/streams.module';
 
 export class ApiModule {
   static forRoot(config: AppConfig) {
@@ -20,7 +23,11 @@ export class ApiModule {
         DatabaseModule,
         QueueModule,
         TerminusModule.forRoot({ logger: false }),
+        IdentityModule,
+        MatchesApiModule,
+        StreamsApiModule,
         JwtModule.register({
+          global: true,
           secret: config.JWT_SECRET,
           signOptions: { algorithm: 'HS256', expiresIn: config.JWT_TTL_SECONDS },
           verifyOptions: { algorithms: ['HS256'] },

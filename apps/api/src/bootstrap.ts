@@ -6,6 +6,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ApiMetrics, AppConfig } from '@symbiose/core';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './app.module';
 import { createValidationPipe } from './common/validation';
 import { API_METRICS } from './metrics/metrics.controller';
@@ -32,7 +33,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: true,
     // Honour a caller's X-Request-Id when sane; write it back so the request logger uses the same id.
-    genReqId: (req) => {
+    genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
       req.headers['x-request-id'] = id;

@@ -9,3 +9,4 @@ export * from './queue/queue.module';
 export * from './queue/job-handler.decorator';
 export * from './database/database.options';
 export * from './metrics/metrics';
+export * from './database/query-rows';

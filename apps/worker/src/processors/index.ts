@@ -1,2 +1,5 @@
+import { MaintenanceProcessor } from './maintenance.processor';
+import { MatchingProcessor } from './matching.processor';
+
 /** Every provider holding @JobHandler methods; the JobRunner checks each job has exactly one. */
-export const WORKER_PROCESSORS = [];
+export const WORKER_PROCESSORS = [MatchingProcessor, MaintenanceProcessor];

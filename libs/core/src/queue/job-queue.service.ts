@@ -47,8 +47,15 @@ export class JobQueue implements OnApplicationShutdown {
     return queue;
   }
 
+  /** BullMQ waits for a connection that is not ready; a producer must fail fast instead. */
+  private assertConnected(): void {
+    if (this.connection.status !== 'ready')
+      throw new Error(`Redis is not connected (${this.connection.status})`);
+  }
+
   /** Enqueues a job; throws when Redis is unreachable. */
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: JobsOptions = {}): Promise<string> {
+    this.assertConnected();
     const jobId = options.jobId ?? jobIdFor(name, payload);
     const job = await this.queue(QUEUE_OF_JOB[name]).add(name, payload, { ...options, jobId });
     return job.id ?? '';
@@ -69,18 +76,24 @@ export class JobQueue implements OnApplicationShutdown {
     }
   }
 
+  /** Enqueues many jobs in one round trip; `jobIdSuffix` distinguishes a retry wave from the first enqueue. */
   async addBulk<N extends JobName>(
     name: N,
     payloads: JobPayloads[N][],
-    options: JobsOptions = {},
+    { jobIdSuffix = '' }: { jobIdSuffix?: string } = {},
   ): Promise<void> {
     if (payloads.length === 0) return;
+    this.assertConnected();
     await this.queue(QUEUE_OF_JOB[name]).addBulk(
-      payloads.map((data) => ({ name, data, opts: { ...options, jobId: jobIdFor(name, data) } })),
+      payloads.map((data) => {
+        const id = jobIdFor(name, data);
+        return { name, data, opts: { jobId: id ? `${id}${jobIdSuffix}` : undefined } };
+      }),
     );
   }
 
   async counts(): Promise<QueueCounts[]> {
+    this.assertConnected();
     return Promise.all(
       [...this.queues.entries()].map(async ([queue, q]) => {
         const c = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
@@ -97,11 +110,14 @@ export class JobQueue implements OnApplicationShutdown {
   }
 
   async ping(): Promise<void> {
+    this.assertConnected();
     await this.connection.ping();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    // Closing a queue waits for its connection; with Redis down, do not let that hold shutdown.
+    const closing = Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())]);
     this.connection.disconnect();
   }
 }

@@ -1,0 +1,131 @@
+import { ENGINE_VERSION, CURRENT_FACTOR_SET } from '@symbiose/engine';
+import { EntityManager } from 'typeorm';
+import { ScoredPair } from './matching.types';
+
+/**
+ * Writes scored pairs in one statement (unnest of column arrays): new pairs are inserted as proposed,
+ * existing rows get the fresh estimate. A row a party has acted on keeps its status and is flagged
+ * stale when its numbers change; an expired row that qualifies again is proposed again.
+ * Returns the number of rows written.
+ */
+export async function upsertPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  if (pairs.length === 0) return 0;
+  const cols = {
+    supply: [] as string[],
+    demand: [] as string[],
+    category: [] as string[],
+    score: [] as number[],
+    exchanged: [] as number[],
+    unit: [] as string[],
+    distance: [] as number[],
+    route: [] as number[],
+    mode: [] as string[],
+    energy: [] as number[],
+    gross: [] as number[],
+    deducted: [] as number[],
+    flags: [] as string[],
+  };
+  for (const p of pairs) {
+    cols.supply.push(p.supplyId);
+    cols.demand.push(p.demandId);
+    cols.category.push(p.category);
+    cols.score.push(p.score);
+    cols.exchanged.push(p.exchanged);
+    cols.unit.push(p.exchangedUnit);
+    cols.distance.push(p.distanceKm);
+    cols.route.push(p.routeKm);
+    cols.mode.push(p.mode);
+    cols.energy.push(p.energy);
+    cols.gross.push(p.gross);
+    cols.deducted.push(p.deducted);
+    // Postgres arrays of arrays must be rectangular, so flags travel as a comma-joined string.
+    cols.flags.push(p.flags.join(','));
+  }
+  const rows: unknown[] = await manager.query(
+    `INSERT INTO matches AS m (supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
+       distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t, deducted_co2_t, flags,
+       explanation, engine_version, factor_set_version)
+     SELECT t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
+       t.score, t.gross, t.deducted, CASE WHEN t.flags = '' THEN '{}'::text[] ELSE string_to_array(t.flags, ',') END,
+       '{}'::jsonb, $14, $15
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
+       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[])
+       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags)
+     ON CONFLICT (supply_stream_id, demand_stream_id) DO UPDATE SET
+       score = EXCLUDED.score, exchanged_quantity = EXCLUDED.exchanged_quantity,
+       exchanged_unit = EXCLUDED.exchanged_unit, distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km,
+       transport_mode = EXCLUDED.transport_mode, energy_saved_mwh = EXCLUDED.energy_saved_mwh,
+       co2_avoided_t = EXCLUDED.co2_avoided_t, gross_co2_t = EXCLUDED.gross_co2_t,
+       deducted_co2_t = EXCLUDED.deducted_co2_t, flags = EXCLUDED.flags,
+       engine_version = EXCLUDED.engine_version, factor_set_version = EXCLUDED.factor_set_version,
+       qualifies = true,
+       status = CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
+       stale = CASE
+         WHEN m.status IN ('proposed', 'expired') THEN false
+         WHEN m.stale THEN true
+         ELSE (m.score, m.energy_saved_mwh, m.exchanged_quantity, m.route_km) IS DISTINCT FROM
+              (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km)
+              OR NOT m.qualifies
+       END,
+       version = CASE WHEN m.status = 'expired' THEN m.version + 1 ELSE m.version END,
+       computed_at = now(), updated_at = now()
+     WHERE (m.score, m.energy_saved_mwh, m.exchanged_quantity, m.route_km, m.distance_km, m.flags, m.status,
+            m.qualifies, m.engine_version, m.factor_set_version)
+       IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km,
+            EXCLUDED.distance_km, EXCLUDED.flags, CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
+            true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
+     RETURNING 1`,
+    [
+      cols.supply,
+      cols.demand,
+      cols.category,
+      cols.score,
+      cols.exchanged,
+      cols.unit,
+      cols.distance,
+      cols.route,
+      cols.mode,
+      cols.energy,
+      cols.gross,
+      cols.deducted,
+      cols.flags,
+      ENGINE_VERSION,
+      CURRENT_FACTOR_SET.version,
+    ],
+  );
+  return rows.length;
+}
+
+/**
+ * Pairs that no longer qualify: proposed rows become expired; acted-on rows keep their status and are
+ * flagged stale. `pairs` are [supplyId, demandId].
+ */
+export async function markNotQualifying(
+  manager: EntityManager,
+  pairs: readonly [string, string][],
+): Promise<void> {
+  if (pairs.length === 0) return;
+  await manager.query(
+    `UPDATE matches m SET
+       status = CASE WHEN m.status = 'proposed' THEN 'expired' ELSE m.status END,
+       version = CASE WHEN m.status = 'proposed' THEN m.version + 1 ELSE m.version END,
+       stale = m.status NOT IN ('proposed', 'expired'),
+       qualifies = false, updated_at = now()
+     FROM unnest($1::uuid[], $2::uuid[]) AS t(supply, demand)
+     WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand AND m.qualifies`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  );
+}
+
+/** Qualifying pairs that fell out of every top K: proposed rows are deleted (acted-on rows are never deleted). */
+export async function deleteProposed(
+  manager: EntityManager,
+  pairs: readonly [string, string][],
+): Promise<void> {
+  if (pairs.length === 0) return;
+  await manager.query(
+    `DELETE FROM matches m USING unnest($1::uuid[], $2::uuid[]) AS t(supply, demand)
+     WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand AND m.status = 'proposed'`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  );
+}

@@ -1,0 +1,395 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '@symbiose/core';
+import { maxReachKm } from '@symbiose/engine';
+import { DataSource, EntityManager } from 'typeorm';
+import { matchFromScratch } from './full-match';
+import { deleteProposed, markNotQualifying, upsertPairs } from './match-writer';
+import { MatchableStream, ScoredPair, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
+import { scoreAgainst, scorePairOf } from './pair-scoring';
+import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
+
+/** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
+export const MATCHING_LOCK_ID = 7_356_110_043;
+
+const KM_PER_DEGREE_LAT = 111.2;
+
+const UPSERT_CHUNK = 20_000;
+
+export interface FullRematchResult {
+  streams: number;
+  qualifying: number;
+  scored: number;
+  kept: number;
+  written: number;
+  computeMs: number;
+  totalMs: number;
+}
+
+export interface MatchStreamResult {
+  streamId: string;
+  version: number | null;
+  pairs: number;
+  kept: number;
+  recomputedCounterparts: number;
+  computeMs: number;
+}
+
+interface StoredRank extends RankKey {
+  status: string;
+  qualifies: boolean;
+}
+
+interface NeighbourFloor {
+  /** The (K-1)-th and K-th best stored qualifying pairs of the counterpart, excluding the changed stream. */
+  kMinus1?: RankKey;
+  k?: RankKey;
+}
+
+@Injectable()
+export class MatchingService {
+  private readonly logger = new Logger(MatchingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get k(): number {
+    return this.config.MATCH_TOP_K;
+  }
+
+  /**
+   * Brings one stream's matches up to date, and every other stream's list the change touches, so that
+   * the stored proposed matches equal what a from-scratch run would keep (top K of either side).
+   */
+  async matchStream(streamId: string): Promise<MatchStreamResult> {
+    return this.db.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+      const [row] = (await m.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $1`, [
+        streamId,
+      ])) as StreamRow[];
+      if (!row)
+        return { streamId, version: null, pairs: 0, kept: 0, recomputedCounterparts: 0, computeMs: 0 };
+      const stream = toMatchable(row);
+      const started = performance.now();
+      const candidates = stream.status === 'active' ? await this.loadCandidates(m, stream) : [];
+      const newPairs = scoreAgainst(stream, candidates);
+      let computeMs = performance.now() - started;
+      const result = await this.applyStreamChange(m, stream, newPairs);
+      computeMs += result.extraComputeMs;
+      await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
+        stream.id,
+        stream.version,
+      ]);
+      return {
+        streamId,
+        version: stream.version,
+        pairs: newPairs.length,
+        kept: result.kept,
+        recomputedCounterparts: result.recomputed,
+        computeMs,
+      };
+    });
+  }
+
+  private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
+    const K = this.k;
+    const sIsSupply = s.direction === 'supply';
+    const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
+    const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
+    const stored = await this.storedPairsOf(m, s);
+    const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
+    const topOfS = new Set(topK(newPairs, K).map(other));
+
+    const counterparts = [...new Set([...newByCounterpart.keys(), ...storedByCounterpart.keys()])];
+    const floors = await this.floorsExcluding(m, s, counterparts);
+
+    const keep: ScoredPair[] = [];
+    const recompute = new Set<string>();
+    const pushOuts: RankKey[] = [];
+    for (const c of counterparts) {
+      const next = newByCounterpart.get(c);
+      const old = storedByCounterpart.get(c);
+      const floor = floors.get(c) ?? {};
+      const oldInTopOfC = !!old && old.qualifies && (!floor.k || compareRank(old, floor.k) < 0);
+      let inTopOfC = false;
+      if (oldInTopOfC) {
+        // c's top K held the old pair; its other K-1 best are stored, its K-th best other pair may not be.
+        if (K >= 2 && !floor.kMinus1) inTopOfC = !!next;
+        else if (K >= 2 && next && floor.kMinus1 && compareRank(next, floor.kMinus1) < 0) inTopOfC = true;
+        else recompute.add(c);
+      } else if (next) {
+        if (!floor.k) inTopOfC = true;
+        else if (compareRank(next, floor.k) < 0) {
+          inTopOfC = true;
+          pushOuts.push(floor.k);
+        }
+      }
+      if (next && !recompute.has(c) && (inTopOfC || topOfS.has(c))) keep.push(next);
+    }
+
+    // Counterparts whose K-th best may be unstored: score them in full to find who enters their top K.
+    const started = performance.now();
+    const entrants: ScoredPair[] = [];
+    if (recompute.size > 0) {
+      const rows = (await m.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`, [
+        [...recompute],
+      ])) as StreamRow[];
+      for (const row of rows) {
+        const c = toMatchable(row);
+        const pairs = c.status === 'active' ? scoreAgainst(c, await this.loadCandidates(m, c)) : [];
+        for (const p of topK(pairs, K)) {
+          const counterpartOfC = c.direction === 'supply' ? p.demandId : p.supplyId;
+          if (counterpartOfC === s.id) continue;
+          entrants.push(p);
+        }
+        const next = newByCounterpart.get(c.id);
+        const top = topK(pairs, K);
+        if (
+          next &&
+          (topOfS.has(c.id) || top.some((p) => p.supplyId === next.supplyId && p.demandId === next.demandId))
+        ) {
+          keep.push(next);
+        }
+      }
+    }
+    const extraComputeMs = performance.now() - started;
+
+    const keptKeys = new Set(keep.map((p) => pairKey(p.supplyId, p.demandId)));
+    // Acted-on rows always carry a fresh estimate while they qualify, kept in top K or not.
+    for (const [c, old] of storedByCounterpart) {
+      const next = newByCounterpart.get(c);
+      if (
+        next &&
+        old.status !== 'proposed' &&
+        old.status !== 'expired' &&
+        !keptKeys.has(pairKey(next.supplyId, next.demandId))
+      ) {
+        keep.push(next);
+        keptKeys.add(pairKey(next.supplyId, next.demandId));
+      }
+    }
+    const notQualifying: [string, string][] = [];
+    const dropped: [string, string][] = [];
+    for (const [c, old] of storedByCounterpart) {
+      if (!newByCounterpart.has(c)) {
+        if (old.qualifies) notQualifying.push([old.supplyId, old.demandId]);
+      } else if (!keptKeys.has(pairKey(old.supplyId, old.demandId)) && old.status === 'proposed') {
+        dropped.push([old.supplyId, old.demandId]);
+      }
+    }
+    // A pair pushed out of a counterpart's top K stays only if it is in its other side's top K.
+    const pushedOutDrops = await this.notInOtherTopK(m, pushOuts, sIsSupply ? 'supply' : 'demand');
+
+    await upsertPairs(m, [...keep, ...entrants]);
+    await markNotQualifying(m, notQualifying);
+    await deleteProposed(m, [...dropped, ...pushedOutDrops]);
+    return { kept: keep.length, recomputed: recompute.size, extraComputeMs };
+  }
+
+  /**
+   * Full re-match of every stream from scratch (in-memory spatial index), then one transaction that
+   * makes the store equal to the result. Idempotent: re-running it writes nothing new.
+   */
+  async fullRematch(
+    onProgress?: (done: number, total: number) => Promise<void> | void,
+  ): Promise<FullRematchResult> {
+    const started = performance.now();
+    const rows = (await this.db.query(`SELECT ${STREAM_COLUMNS} FROM streams`)) as StreamRow[];
+    const streams = rows.map(toMatchable);
+    const byId = new Map(streams.map((s) => [s.id, s]));
+    const result = await matchFromScratch(streams, this.k, onProgress);
+    const computeMs = performance.now() - started;
+    const keptKeys = new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)));
+    const written = await this.db.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+      const existing: {
+        supply_stream_id: string;
+        demand_stream_id: string;
+        status: string;
+        qualifies: boolean;
+      }[] = await m.query(
+        `SELECT supply_stream_id, demand_stream_id, status, qualifies FROM matches WHERE qualifies OR status <> 'expired'`,
+      );
+      const upserts: ScoredPair[] = [...result.kept];
+      const notQualifying: [string, string][] = [];
+      const dropped: [string, string][] = [];
+      for (const row of existing) {
+        if (keptKeys.has(pairKey(row.supply_stream_id, row.demand_stream_id))) continue;
+        const supply = byId.get(row.supply_stream_id);
+        const demand = byId.get(row.demand_stream_id);
+        const pair =
+          supply &&
+          demand &&
+          supply.status === 'active' &&
+          demand.status === 'active' &&
+          supply.companyId !== demand.companyId
+            ? scorePairOf(supply, demand)
+            : null;
+        const key: [string, string] = [row.supply_stream_id, row.demand_stream_id];
+        if (!pair) {
+          if (row.qualifies) notQualifying.push(key);
+        } else if (row.status === 'proposed') dropped.push(key);
+        else upserts.push(pair);
+      }
+      let count = 0;
+      for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
+        count += await upsertPairs(m, upserts.slice(i, i + UPSERT_CHUNK));
+      }
+      await markNotQualifying(m, notQualifying);
+      await deleteProposed(m, dropped);
+      await m.query(
+        `UPDATE streams s SET matched_version = t.version
+         FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
+         WHERE s.id = t.id AND s.version = t.version AND s.matched_version <> t.version`,
+        [streams.map((s) => s.id), streams.map((s) => s.version)],
+      );
+      return count;
+    });
+    return {
+      streams: streams.length,
+      qualifying: result.qualifying,
+      scored: result.scored,
+      kept: result.kept.length,
+      written,
+      computeMs,
+      totalMs: performance.now() - started,
+    };
+  }
+
+  /** Active opposite-direction streams of the same category inside the category's reach (lat/lon box on an index). */
+  async loadCandidates(m: EntityManager | DataSource, s: MatchableStream): Promise<MatchableStream[]> {
+    const reach = Math.min(maxReachKm(s.category), s.maxDistanceKm ?? Infinity);
+    const dLat = reach / KM_PER_DEGREE_LAT;
+    const maxAbsLat = Math.min(89, Math.abs(s.site.latitude) + dLat);
+    const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
+    const rows = (await m.query(
+      `SELECT ${STREAM_COLUMNS} FROM streams
+       WHERE category = $1 AND direction = $2 AND status = 'active'
+         AND latitude BETWEEN $3 AND $4 AND longitude BETWEEN $5 AND $6 AND company_id <> $7`,
+      [
+        s.category,
+        s.direction === 'supply' ? 'demand' : 'supply',
+        s.site.latitude - dLat,
+        s.site.latitude + dLat,
+        s.site.longitude - dLon,
+        s.site.longitude + dLon,
+        s.companyId,
+      ],
+    )) as StreamRow[];
+    return rows.map(toMatchable);
+  }
+
+  private async storedPairsOf(m: EntityManager, s: MatchableStream): Promise<StoredRank[]> {
+    const column = s.direction === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
+    const rows: {
+      supply_stream_id: string;
+      demand_stream_id: string;
+      score: number;
+      energy_saved_mwh: number;
+      route_km: number;
+      status: string;
+      qualifies: boolean;
+    }[] = await m.query(
+      `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies
+       FROM matches WHERE ${column} = $1 AND (qualifies OR status <> 'expired')`,
+      [s.id],
+    );
+    return rows.map((r) => ({
+      supplyId: r.supply_stream_id,
+      demandId: r.demand_stream_id,
+      score: r.score,
+      energy: r.energy_saved_mwh,
+      routeKm: r.route_km,
+      status: r.status,
+      qualifies: r.qualifies,
+    }));
+  }
+
+  /** For each counterpart: its (K-1)-th and K-th best stored qualifying pairs, not counting pairs with s. */
+  private async floorsExcluding(
+    m: EntityManager,
+    s: MatchableStream,
+    counterparts: string[],
+  ): Promise<Map<string, NeighbourFloor>> {
+    const out = new Map<string, NeighbourFloor>();
+    if (counterparts.length === 0) return out;
+    const K = this.k;
+    const own = s.direction === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
+    const theirs = s.direction === 'supply' ? 'demand_stream_id' : 'supply_stream_id';
+    const rows: {
+      counterpart: string;
+      rn: number;
+      supply_stream_id: string;
+      demand_stream_id: string;
+      score: number;
+      energy_saved_mwh: number;
+      route_km: number;
+    }[] = await m.query(
+      `SELECT c.id AS counterpart, f.rn, f.supply_stream_id, f.demand_stream_id, f.score, f.energy_saved_mwh, f.route_km
+       FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (
+         SELECT x.*, (GREATEST($3::int - 2, 0) + row_number() OVER ())::int AS rn FROM (
+           SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km
+           FROM matches
+           WHERE ${theirs} = c.id AND qualifies AND ${own} <> $2
+           ORDER BY score DESC, energy_saved_mwh DESC, route_km ASC, supply_stream_id, demand_stream_id
+           OFFSET GREATEST($3::int - 2, 0) LIMIT CASE WHEN $3::int >= 2 THEN 2 ELSE 1 END
+         ) x
+       ) f`,
+      [counterparts, s.id, K],
+    );
+    for (const r of rows) {
+      const key: RankKey = {
+        supplyId: r.supply_stream_id,
+        demandId: r.demand_stream_id,
+        score: r.score,
+        energy: r.energy_saved_mwh,
+        routeKm: r.route_km,
+      };
+      const floor = out.get(r.counterpart) ?? {};
+      // rn is the 1-based rank: K-1 or K (with K = 1 only the K-th exists).
+      if (r.rn === K) floor.k = key;
+      else floor.kMinus1 = key;
+      out.set(r.counterpart, floor);
+    }
+    return out;
+  }
+
+  /**
+   * Pairs pushed out of one side's top K; returns those not in their other side's top K either.
+   * `otherSide` names the side whose list must be checked ('supply' when the changed stream is a supply).
+   */
+  private async notInOtherTopK(
+    m: EntityManager,
+    pairs: RankKey[],
+    otherSide: 'supply' | 'demand',
+  ): Promise<[string, string][]> {
+    if (pairs.length === 0) return [];
+    const column = otherSide === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
+    const rows: { supply: string; demand: string; better: number }[] = await m.query(
+      `SELECT t.supply, t.demand, (
+         SELECT count(*) FROM (
+           SELECT 1 FROM matches b
+           WHERE b.${column} = (CASE WHEN $7 = 'supply' THEN t.supply ELSE t.demand END) AND b.qualifies
+             AND (b.score > t.score OR (b.score = t.score AND (b.energy_saved_mwh > t.energy OR
+                  (b.energy_saved_mwh = t.energy AND (b.route_km < t.route OR (b.route_km = t.route AND
+                  (b.supply_stream_id, b.demand_stream_id) < (t.supply, t.demand)))))))
+           LIMIT $6
+         ) q)::int AS better
+       FROM unnest($1::uuid[], $2::uuid[], $3::float8[], $4::float8[], $5::float8[])
+         AS t(supply, demand, score, energy, route)`,
+      [
+        pairs.map((p) => p.supplyId),
+        pairs.map((p) => p.demandId),
+        pairs.map((p) => p.score),
+        pairs.map((p) => p.energy),
+        pairs.map((p) => p.routeKm),
+        this.k,
+        otherSide,
+      ],
+    );
+    return rows.filter((r) => r.better >= this.k).map((r) => [r.supply, r.demand] as [string, string]);
+  }
+}

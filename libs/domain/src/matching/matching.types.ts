@@ -1,0 +1,78 @@
+import type { StreamFacts } from '@symbiose/engine';
+
+/** What the matcher reads of a stream: the engine's facts plus ownership and lifecycle. */
+export interface MatchableStream extends StreamFacts {
+  companyId: string;
+  status: string;
+  version: number;
+}
+
+/** A scored qualifying pair with the numbers stored on the match row. */
+export interface ScoredPair {
+  supplyId: string;
+  demandId: string;
+  category: string;
+  score: number;
+  energy: number;
+  routeKm: number;
+  distanceKm: number;
+  exchanged: number;
+  exchangedUnit: string;
+  mode: string;
+  gross: number;
+  deducted: number;
+  flags: string[];
+}
+
+export const STREAM_COLUMNS = `id, company_id, status, version, direction, category, annual_quantity, quality,
+  current_handling, current_source, to_char(available_from, 'YYYY-MM-DD') AS available_from,
+  to_char(available_until, 'YYYY-MM-DD') AS available_until, max_distance_km, regulatory_status,
+  latitude, longitude, country, has_quay, has_rail`;
+
+export interface StreamRow {
+  id: string;
+  company_id: string;
+  status: string;
+  version: number;
+  direction: 'supply' | 'demand';
+  category: StreamFacts['category'];
+  annual_quantity: number;
+  quality: StreamFacts['quality'];
+  current_handling: string | null;
+  current_source: string | null;
+  available_from: string | null;
+  available_until: string | null;
+  max_distance_km: number | null;
+  regulatory_status: string | null;
+  latitude: number;
+  longitude: number;
+  country: 'BE' | 'NL';
+  has_quay: boolean;
+  has_rail: boolean;
+}
+
+export function toMatchable(row: StreamRow): MatchableStream {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    status: row.status,
+    version: row.version,
+    direction: row.direction,
+    category: row.category,
+    annualQuantity: row.annual_quantity,
+    quality: row.quality,
+    currentHandling: row.current_handling as StreamFacts['currentHandling'],
+    currentSource: row.current_source as StreamFacts['currentSource'],
+    availableFrom: row.available_from,
+    availableUntil: row.available_until,
+    maxDistanceKm: row.max_distance_km,
+    regulatoryStatus: row.regulatory_status as StreamFacts['regulatoryStatus'],
+    site: {
+      latitude: row.latitude,
+      longitude: row.longitude,
+      country: row.country,
+      hasQuay: row.has_quay,
+      hasRail: row.has_rail,
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * @symbiose/engine — pure, deterministic savings and scoring math. Data in, numbers out; no framework,
+ * database, queue or I/O imports (a lint rule enforces it).
+ */
+export * from './domain.types';
+export * from './units';
+export * from './water.taxonomy';
+export * from './material.taxonomy';
+export {
+  CONFIDENCES,
+  CURRENT_FACTOR_SET,
+  FACTOR_SET_2026_1,
+  FACTOR_SETS,
+  defineFactorSet,
+  getFactorSet,
+  type Confidence,
+  type Factor,
+  type FactorSet,
+  type FactorSetFile,
+} from './factors/factor-set';
+export { ENGINE_VERSION, ENGINE_FACTOR_IDS } from './engine.constants';
+export { EARTH_RADIUS_KM, greatCircleKm, isValidLatitude, isValidLongitude } from './geo.distance';
+export { POLICY_REACH_KM, maxReachKm } from './transport.route';
+export * from './pair.types';
+export { ScoreBuffer, estimateForQuantity, estimatePair, scorePair, scorePairInto } from './pair.engine';
+export { compareEstimates, type RankableEstimate } from './ranking';
+export { benchScoreKernel, generateBenchPairs } from './bench-kernel';
+export * from './allocation';

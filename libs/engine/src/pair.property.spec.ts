@@ -1,0 +1,386 @@
+import fc from 'fast-check';
+import {
+  CATEGORIES,
+  DEMAND_SOURCES,
+  DEMAND_SOURCES_BY_CATEGORY,
+  SUPPLY_HANDLINGS,
+  type Category,
+  type SiteFacts,
+  type StreamFacts,
+  type StreamQuality,
+} from './domain.types';
+import { CURRENT_FACTOR_SET } from './factors/factor-set';
+import { MATERIAL_TYPES } from './material.taxonomy';
+import { estimatePair, estimateForQuantity, scorePair, ScoreBuffer, scorePairInto } from './pair.engine';
+import { flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
+import { compareEstimates, type RankableEstimate } from './ranking';
+import { WATER_QUALITIES } from './water.taxonomy';
+
+const RUNS = { numRuns: 400 };
+
+const arbSite: fc.Arbitrary<SiteFacts> = fc.record({
+  latitude: fc.double({ min: 51.0, max: 51.5, noNaN: true }),
+  longitude: fc.double({ min: 3.5, max: 4.0, noNaN: true }),
+  country: fc.constantFrom('BE' as const, 'NL' as const),
+  hasQuay: fc.boolean(),
+  hasRail: fc.boolean(),
+});
+
+function arbQuality(category: Category): fc.Arbitrary<StreamQuality> {
+  switch (category) {
+    case 'heat':
+      return fc.record({
+        temperatureC: fc.oneof(
+          fc.integer({ min: 20, max: 200 }),
+          fc.double({ min: 20, max: 200, noNaN: true }),
+        ),
+        medium: fc.constantFrom('hot_water' as const, 'steam' as const),
+      });
+    case 'co2':
+    case 'hydrogen':
+      return fc.record({
+        purityPct: fc.oneof(
+          fc.constantFrom(98, 99, 99.5, 99.9),
+          fc.double({ min: 95, max: 100, noNaN: true }),
+        ),
+      });
+    case 'material':
+      return fc.record({ materialType: fc.constantFrom(...MATERIAL_TYPES) });
+    case 'water':
+      return fc.record({ quality: fc.constantFrom(...WATER_QUALITIES) });
+  }
+}
+
+const arbDate = fc.option(
+  fc.constantFrom('2025-06-30', '2026-01-01', '2026-04-01', '2026-12-31', '2027-06-30'),
+  { nil: null },
+);
+const arbQuantity = fc.oneof(
+  fc.integer({ min: 1, max: 1_000_000 }),
+  fc.double({ min: 0.001, max: 1e7, noNaN: true }),
+);
+
+function arbStream(
+  category: Category,
+  direction: 'supply' | 'demand',
+  id: string,
+  at?: SiteFacts,
+): fc.Arbitrary<StreamFacts> {
+  return fc.record({
+    id: fc.constant(id),
+    direction: fc.constant(direction),
+    category: fc.constant(category),
+    annualQuantity: arbQuantity,
+    quality: arbQuality(category),
+    currentHandling:
+      direction === 'supply'
+        ? fc.option(fc.constantFrom(...SUPPLY_HANDLINGS), { nil: null })
+        : fc.constant(null),
+    currentSource:
+      direction === 'demand'
+        ? fc.oneof(
+            { weight: 8, arbitrary: fc.constantFrom(...DEMAND_SOURCES_BY_CATEGORY[category]) },
+            { weight: 1, arbitrary: fc.option(fc.constantFrom(...DEMAND_SOURCES), { nil: null }) },
+          )
+        : fc.constant(null),
+    availableFrom: arbDate,
+    availableUntil: arbDate,
+    maxDistanceKm: fc.option(fc.double({ min: 0, max: 60, noNaN: true }), { nil: null, freq: 4 }),
+    regulatoryStatus: fc.option(
+      fc.constantFrom('waste' as const, 'by_product' as const, 'end_of_waste' as const),
+      {
+        nil: null,
+      },
+    ),
+    site: at === undefined ? arbSite : fc.constant(at),
+  });
+}
+
+const arbPair = fc
+  .constantFrom(...CATEGORIES)
+  .chain((category) => fc.tuple(arbStream(category, 'supply', 'S'), arbStream(category, 'demand', 'D')));
+
+/** Pairs that mostly qualify: same-ish site, matching needs, so the ok branch gets exercised too. */
+const arbLikelyPair = fc.constantFrom(...CATEGORIES).chain((category) =>
+  arbSite.chain((s) =>
+    fc
+      .record({
+        dLat: fc.double({ min: -0.15, max: 0.15, noNaN: true }),
+        dLon: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+      })
+      .chain(({ dLat, dLon }) =>
+        fc.tuple(
+          arbStream(category, 'supply', 'S', s),
+          arbStream(category, 'demand', 'D', {
+            ...s,
+            latitude: s.latitude + dLat,
+            longitude: s.longitude + dLon,
+          }),
+        ),
+      )
+      .map(([sup, dem]) => {
+        const q = dem.quality;
+        // Make the demand's need one the supply can meet more often than chance would.
+        if (category === 'material') return [sup, { ...dem, quality: sup.quality }] as const;
+        if (category === 'water')
+          return [sup, { ...dem, quality: { quality: 'cooling_water' as const } }] as const;
+        if (category === 'co2' || category === 'hydrogen')
+          return [sup, { ...dem, quality: { purityPct: 95 } }] as const;
+        return [sup, { ...dem, quality: q }] as const;
+      })
+      .map(
+        ([sup, dem]) =>
+          [
+            { ...sup, availableFrom: null, availableUntil: null },
+            { ...dem, availableFrom: null, availableUntil: null, maxDistanceKm: null },
+          ] as const,
+      ),
+  ),
+);
+
+const arbAny = fc.oneof(arbPair, arbLikelyPair);
+
+describe('engine properties', () => {
+  it('scorePair, scorePairInto and estimatePair agree exactly', () => {
+    const buf = new ScoreBuffer();
+    fc.assert(
+      fc.property(arbAny, ([s, d]) => {
+        const fast = scorePair(s, d);
+        const full = estimatePair(s, d);
+        const intoOk = scorePairInto(buf, s, d);
+        expect(full.ok).toBe(fast.ok);
+        expect(intoOk).toBe(fast.ok);
+        if (!fast.ok || !full.ok) {
+          expect(!full.ok && full.reason).toBe(!fast.ok && fast.reason);
+          expect(buf.reason).toBe(!fast.ok && fast.reason);
+          return;
+        }
+        expect(Object.is(full.exchangedQuantity.amount, fast.exchanged)).toBe(true);
+        expect(Object.is(full.supplyUsedQuantity.amount, fast.supplyUsed)).toBe(true);
+        expect(Object.is(full.distanceKm, fast.distanceKm)).toBe(true);
+        expect(Object.is(full.routeKm, fast.routeKm)).toBe(true);
+        expect(full.transportMode).toBe(fast.mode);
+        expect(Object.is(full.energySavedMWhPerYear, fast.energySaved)).toBe(true);
+        expect(Object.is(full.co2AvoidedTonnesPerYear, fast.netCo2)).toBe(true);
+        expect(Object.is(full.grossCo2TonnesPerYear, fast.grossCo2)).toBe(true);
+        expect(Object.is(full.deductedCo2TonnesPerYear, fast.deductedCo2)).toBe(true);
+        expect(full.flags).toEqual(flagsFromMask(fast.flagsMask));
+        expect(buf.netCo2).toBe(fast.netCo2);
+        expect(buf.flagsMask).toBe(fast.flagsMask);
+      }),
+      RUNS,
+    );
+  });
+
+  it('exchanged ≤ min(supply, demand); net = gross − deducted ≤ gross; net > 0', () => {
+    fc.assert(
+      fc.property(arbAny, ([s, d]) => {
+        const r = scorePair(s, d);
+        if (!r.ok) return;
+        expect(r.exchanged).toBeLessThanOrEqual(Math.min(s.annualQuantity, d.annualQuantity));
+        expect(r.supplyUsed).toBeLessThanOrEqual(s.annualQuantity);
+        expect(r.deductedCo2).toBeGreaterThanOrEqual(0);
+        expect(r.netCo2).toBe(r.grossCo2 - r.deductedCo2);
+        expect(r.netCo2).toBeLessThanOrEqual(r.grossCo2);
+        expect(r.netCo2).toBeGreaterThan(0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('same inputs give the same outputs (also from a deep copy)', () => {
+    fc.assert(
+      fc.property(arbAny, ([s, d]) => {
+        const a = estimatePair(s, d);
+        const b = estimatePair(structuredClone(s), structuredClone(d));
+        expect(b).toEqual(a);
+        expect(scorePair(s, d)).toEqual(scorePair(structuredClone(s), structuredClone(d)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('results do not improve with distance, all else fixed', () => {
+    const arb = fc.tuple(
+      arbLikelyPair,
+      fc.double({ min: 0, max: 0.4, noNaN: true }),
+      fc.double({ min: 0, max: 0.4, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(arb, ([[s, d0], x, y]) => {
+        const [near, far] = x <= y ? [x, y] : [y, x];
+        // Move the demand due north of the supply: distance grows with the offset; nothing else changes.
+        const at = (dLat: number): StreamFacts => ({
+          ...d0,
+          site: { ...d0.site, latitude: s.site.latitude + dLat, longitude: s.site.longitude },
+        });
+        const rn = scorePair(s, at(near));
+        const rf = scorePair(s, at(far));
+        if (!rf.ok) return;
+        expect(rn.ok).toBe(true);
+        if (!rn.ok) return;
+        expect(rn.distanceKm).toBeLessThanOrEqual(rf.distanceKm);
+        // Allow one rounding step: the exact values are monotone, their doubles may tie within an ulp.
+        const tol = (v: number) => 1e-12 * Math.max(1, Math.abs(v));
+        expect(rf.netCo2).toBeLessThanOrEqual(rn.netCo2 + tol(rn.netCo2));
+        expect(rf.energySaved).toBeLessThanOrEqual(rn.energySaved + tol(rn.energySaved));
+        expect(rf.exchanged).toBeLessThanOrEqual(rn.exchanged + tol(rn.exchanged));
+      }),
+      RUNS,
+    );
+  });
+
+  it('every step is finite, labels are unique, and each formula recomputes its value', () => {
+    fc.assert(
+      fc.property(arbLikelyPair, ([s, d]) => {
+        const r = estimatePair(s, d);
+        if (!r.ok) return;
+        checkExplanation(r);
+      }),
+      RUNS,
+    );
+  });
+
+  it('explanation factors are the factor set entries used; low_confidence_factor iff one is low', () => {
+    fc.assert(
+      fc.property(arbLikelyPair, ([s, d]) => {
+        const r = estimatePair(s, d);
+        if (!r.ok) return;
+        for (const f of r.explanation.factors) expect(CURRENT_FACTOR_SET.factors[f.id]).toEqual(f);
+        const anyLow = r.explanation.factors.some((f) => f.confidence === 'low');
+        expect(r.flags.includes('low_confidence_factor')).toBe(anyLow);
+      }),
+      RUNS,
+    );
+  });
+
+  it('estimateForQuantity at the annual delivered quantity reproduces the annual estimate', () => {
+    fc.assert(
+      fc.property(arbLikelyPair, ([s, d]) => {
+        const annual = estimatePair(s, d);
+        if (!annual.ok) return;
+        const q = estimateForQuantity(s, d, annual.exchangedQuantity.amount);
+        expect(q.ok).toBe(true);
+        if (!q.ok) return;
+        const rel = (a: number, b: number) =>
+          expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+        rel(q.co2AvoidedTonnesPerYear, annual.co2AvoidedTonnesPerYear);
+        rel(q.energySavedMWhPerYear, annual.energySavedMWhPerYear);
+        rel(q.supplyUsedQuantity.amount, annual.supplyUsedQuantity.amount);
+        expect(q.flags).toEqual(annual.flags);
+        checkExplanation(q);
+      }),
+      RUNS,
+    );
+  });
+
+  it('compareEstimates is a total order', () => {
+    const arbEst: fc.Arbitrary<RankableEstimate> = fc.record({
+      co2AvoidedTonnesPerYear: fc.constantFrom(0.5, 1, 2, 1e6),
+      energySavedMWhPerYear: fc.constantFrom(-1, 0, 3),
+      routeKm: fc.constantFrom(0, 2.5, 10),
+      supplyStreamId: fc.constantFrom('a', 'b', 'B'),
+      demandStreamId: fc.constantFrom('x', 'y'),
+    });
+    const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
+    const same = (a: RankableEstimate, b: RankableEstimate) =>
+      a.co2AvoidedTonnesPerYear === b.co2AvoidedTonnesPerYear &&
+      a.energySavedMWhPerYear === b.energySavedMWhPerYear &&
+      a.routeKm === b.routeKm &&
+      a.supplyStreamId === b.supplyStreamId &&
+      a.demandStreamId === b.demandStreamId;
+    fc.assert(
+      fc.property(arbEst, arbEst, arbEst, (a, b, c) => {
+        // Antisymmetric, and total: 0 only for equal keys.
+        expect(sign(compareEstimates(a, b)) + sign(compareEstimates(b, a))).toBe(0);
+        expect(compareEstimates(a, b) === 0).toBe(same(a, b));
+        // Transitive.
+        if (compareEstimates(a, b) <= 0 && compareEstimates(b, c) <= 0)
+          expect(compareEstimates(a, c)).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** A reader's check: every number can be recomputed from earlier steps and the listed factors alone. */
+function checkExplanation(r: PairEstimate): void {
+  const ex: Explanation = r.explanation;
+  const values = new Map<string, number>();
+  for (const f of ex.factors) values.set(f.id, f.value);
+  for (const step of ex.steps) {
+    expect(Number.isFinite(step.value)).toBe(true);
+    expect(values.has(step.label)).toBe(false);
+    if (step.formula !== 'input' && step.formula !== 'policy') {
+      const v = evaluate(step.formula, values);
+      expect(Math.abs(v - step.value)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(step.value)));
+    }
+    values.set(step.label, step.value);
+  }
+  const last = (label: string) => ex.steps.filter((s) => s.label === label).map((s) => s.value)[0];
+  expect(last('net_co2_t')).toBe(r.co2AvoidedTonnesPerYear);
+  expect(last('gross_co2_t')).toBe(r.grossCo2TonnesPerYear);
+  expect(last('deducted_co2_t')).toBe(r.deductedCo2TonnesPerYear);
+  expect(last('energy_saved_mwh')).toBe(r.energySavedMWhPerYear);
+  expect(last('distance_km')).toBe(r.distanceKm);
+  expect(last('route_km')).toBe(r.routeKm);
+}
+
+/** Tiny recursive-descent evaluator for the formula language of explanation steps. */
+function evaluate(formula: string, names: Map<string, number>): number {
+  const tokens = formula.match(/\d+(?:\.\d+)?(?:e[-+]?\d+)?|[A-Za-z_][A-Za-z0-9_.]*|[-+*/(),]/g) ?? [];
+  expect(tokens.join('')).toBe(formula.replace(/\s+/g, ''));
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = (t?: string) => {
+    const tok = tokens[i++];
+    if (t !== undefined && tok !== t) throw new Error(`expected ${t} in ${formula}`);
+    return tok;
+  };
+  const args = (): number[] => {
+    take('(');
+    const out = [expr()];
+    while (peek() === ',') {
+      take(',');
+      out.push(expr());
+    }
+    take(')');
+    return out;
+  };
+  const atom = (): number => {
+    const tok = take();
+    if (tok === '(') {
+      const v = expr();
+      take(')');
+      return v;
+    }
+    if (tok === '-') return -atom();
+    if (/^\d/.test(tok)) return Number(tok);
+    if (tok === 'min') return Math.min(...args());
+    if (tok === 'max') return Math.max(...args());
+    if (tok === 'haversine') {
+      const [lat1, lon1, lat2, lon2] = args();
+      const rad = Math.PI / 180;
+      const sLat = Math.sin(((lat2 - lat1) * rad) / 2);
+      const sLon = Math.sin(((lon2 - lon1) * rad) / 2);
+      const h = sLat * sLat + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * sLon * sLon;
+      return 2 * 6371.0088 * Math.asin(Math.sqrt(h));
+    }
+    const v = names.get(tok);
+    if (v === undefined) throw new Error(`unknown name ${tok} in ${formula}`);
+    return v;
+  };
+  const term = (): number => {
+    let v = atom();
+    while (peek() === '*' || peek() === '/') v = take() === '*' ? v * atom() : v / atom();
+    return v;
+  };
+  function expr(): number {
+    let v = term();
+    while (peek() === '+' || peek() === '-') v = take() === '+' ? v + term() : v - term();
+    return v;
+  }
+  const v = expr();
+  expect(i).toBe(tokens.length);
+  return v;
+}
