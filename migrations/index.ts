@@ -2,6 +2,10 @@ import { Identity1764400000000 } from './1764400000000-identity';
 import { StreamsAndMatches1764500000000 } from './1764500000000-streams-and-matches';
 import { IdentityConstraints1764410000000 } from './1764410000000-identity-constraints';
 import { StreamListings1764510000000 } from './1764510000000-stream-listings';
+import { MatchingState1764550000000 } from './1764550000000-matching-state';
+import { Allocation1764700000000 } from './1764700000000-allocation';
+import { MatchWorkflow1764600000000 } from './1764600000000-match-workflow';
+import { DeliveriesReports1764800000000 } from './1764800000000-deliveries-reports';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -9,4 +13,8 @@ export const MIGRATIONS = [
   StreamsAndMatches1764500000000,
   IdentityConstraints1764410000000,
   StreamListings1764510000000,
+  MatchingState1764550000000,
+  Allocation1764700000000,
+  MatchWorkflow1764600000000,
+  DeliveriesReports1764800000000,
 ];

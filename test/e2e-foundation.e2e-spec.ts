@@ -1,10 +1,12 @@
 import request from 'supertest';
 import { ApiHarness, startApi } from './support/api-harness';
 
+const METRICS_TOKEN = 'scraper-token-for-tests-0123456789';
+
 describe('API foundation (real Postgres and Redis)', () => {
   let api: ApiHarness;
   beforeAll(async () => {
-    api = await startApi({ BODY_LIMIT_BYTES: '2048' });
+    api = await startApi({ BODY_LIMIT_BYTES: '2048', METRICS_TOKEN: METRICS_TOKEN });
   });
   afterAll(async () => api.close());
 
@@ -31,6 +33,16 @@ describe('API foundation (real Postgres and Redis)', () => {
   it('denies a route without credentials (default deny)', async () => {
     const res = await request(api.url).get('/metrics').expect(401);
     expect(res.body.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('opens /metrics to the scraper token, and only to the right one', async () => {
+    const res = await request(api.url)
+      .get('/metrics')
+      .set('authorization', `Bearer ${METRICS_TOKEN}`)
+      .expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toContain('symbiose_http_request_duration_seconds');
+    await request(api.url).get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}x`).expect(401);
   });
 
   it('sets security headers and echoes a request id', async () => {

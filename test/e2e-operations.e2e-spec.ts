@@ -51,7 +51,7 @@ describe('operations: boot checks, jobs through a real worker, Redis outage', ()
           ])) as { status: string; total: number; done: number }[];
           return row?.status === 'done' ? row : null;
         },
-        { what: 'the match run to finish' },
+        { what: 'the match run to finish', timeoutMs: 45_000 },
       );
       expect(run.done).toBe(run.total);
       const view = await request(api.url)
@@ -59,6 +59,46 @@ describe('operations: boot checks, jobs through a real worker, Redis outage', ()
         .set(bearer(tokenFor(api, coordinator)))
         .expect(200);
       expect(view.body).toMatchObject({ id: res.body.id, status: 'done' });
+    });
+
+    it('exposes Prometheus metrics of the API, the queues and the worker to admins, not officers', async () => {
+      const admin = await createUser(api.db, { role: 'admin' });
+      const officerCompany = await api.db.query(
+        `INSERT INTO companies (name, country, registration_number, nace_code)
+         VALUES ('Metrics test company', 'NL', $1, '20.14') RETURNING id`,
+        [String(10_000_000 + Math.floor(Math.random() * 89_999_999))],
+      );
+      const officer = await createUser(api.db, { role: 'officer', companyId: officerCompany[0].id });
+      await request(api.url)
+        .get('/metrics')
+        .set(bearer(tokenFor(api, officer)))
+        .expect(403);
+      const coordinator = await createUser(api.db, { role: 'coordinator' });
+      const run = await request(api.url)
+        .post('/api/v1/match-runs')
+        .set(bearer(tokenFor(api, coordinator)))
+        .send({ reason: 'metrics test' })
+        .expect(202);
+      const completedRun = /symbiose_jobs_processed_total\{job="match-run",outcome="completed"\} [1-9]/;
+      const text = await pollUntil(
+        async () => {
+          const res = await request(api.url)
+            .get('/metrics')
+            .set(bearer(tokenFor(api, admin)))
+            .expect(200);
+          return completedRun.test(res.text) ? res.text : null;
+        },
+        {
+          what: `worker metrics to show the finished run ${run.body.id}`,
+          timeoutMs: 40_000,
+          intervalMs: 500,
+        },
+      );
+      expect(text).toMatch(/symbiose_http_request_duration_seconds_bucket\{/);
+      expect(text).toMatch(/symbiose_queue_jobs\{queue="matching",state="waiting"\} \d+/);
+      expect(text).toMatch(/symbiose_dirty_streams \d+/);
+      expect(text).toMatch(/symbiose_match_run_progress [\d.]+/);
+      expect(text).toMatch(/symbiose_job_duration_seconds_bucket\{/);
     });
   });
 

@@ -1,9 +1,28 @@
+import { JobQueue, QueueName } from '@symbiose/core';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { bearer, createCompanies, createSites, createUsers, SITE_LOCATIONS, tokenFor } from './factories';
-import { ApiHarness } from './support/api-harness';
+import { ApiHarness, startApi } from './support/api-harness';
 
 export { bearer };
+
+/**
+ * The stream suites enqueue match-stream jobs on a queue prefix of their own and delete it when
+ * done, so no other suite's worker picks up jobs for streams it did not create.
+ */
+export async function startStreamsApi(overrides: Record<string, string> = {}): Promise<ApiHarness> {
+  const api = await startApi({
+    QUEUE_PREFIX: `{symbiose-test-streams-${process.env.JEST_WORKER_ID ?? '0'}}`,
+    ...overrides,
+  });
+  if (overrides.REDIS_URL) return api; // an API without a reachable Redis enqueued nothing
+  const close = api.close;
+  api.close = async () => {
+    await api.app.get(JobQueue).queue(QueueName.Matching).obliterate({ force: true });
+    await close();
+  };
+  return api;
+}
 
 /** Two companies (A with two sites, B with one) and one user of every role, each with a bearer token. */
 export interface StreamWorld {

@@ -1,31 +1,50 @@
 import { JobQueue, QueueName } from '@symbiose/core';
 import { expireDueStreams, StreamsService, StreamStatus } from '@symbiose/domain';
 import request from 'supertest';
-import { ApiHarness, startApi } from './support/api-harness';
-import { bearer, createStream, createStreamWorld, heatSupply, StreamWorld } from './streams-fixtures';
+import { ApiHarness } from './support/api-harness';
+import {
+  bearer,
+  createStream,
+  createStreamWorld,
+  heatSupply,
+  StreamWorld,
+  startStreamsApi,
+} from './streams-fixtures';
 
 const API = '/api/v1';
 
 /** Drives a stream through the API into `status` (expired is set in the database: only the job expires). */
 async function streamIn(api: ApiHarness, w: StreamWorld, status: StreamStatus) {
   const token = w.users.officerA.token;
-  const s = await createStream(api, token, heatSupply(w.siteA, { status: status === 'draft' ? 'draft' : 'active' }));
+  const s = await createStream(
+    api,
+    token,
+    heatSupply(w.siteA, { status: status === 'draft' ? 'draft' : 'active' }),
+  );
   const go = (to: string) =>
-    request(api.url).post(`${API}/streams/${s.id}/status`).set(bearer(token)).send({ status: to }).expect(200);
+    request(api.url)
+      .post(`${API}/streams/${s.id}/status`)
+      .set(bearer(token))
+      .send({ status: to })
+      .expect(200);
   if (status === 'paused') await go('paused');
   if (status === 'withdrawn') await go('withdrawn');
   if (status === 'expired') {
     await api.db.query(`UPDATE streams SET status = 'expired', version = version + 1 WHERE id = $1`, [s.id]);
   }
   const [row] = await api.db.query(`SELECT version, matched_version FROM streams WHERE id = $1`, [s.id]);
-  return { id: s.id as string, version: row.version as number, matchedVersion: row.matched_version as number };
+  return {
+    id: s.id as string,
+    version: row.version as number,
+    matchedVersion: row.matched_version as number,
+  };
 }
 
 describe('stream lifecycle (real Postgres and Redis)', () => {
   let api: ApiHarness;
   let w: StreamWorld;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startStreamsApi();
     w = await createStreamWorld(api);
   });
   afterAll(async () => api?.close());
@@ -56,7 +75,9 @@ describe('stream lifecycle (real Postgres and Redis)', () => {
       .set(bearer(w.users.officerA.token))
       .send({ status: to })
       .expect(http);
-    const [row] = await api.db.query(`SELECT status, version, matched_version FROM streams WHERE id = $1`, [s.id]);
+    const [row] = await api.db.query(`SELECT status, version, matched_version FROM streams WHERE id = $1`, [
+      s.id,
+    ]);
     if (http === 200) {
       expect(res.body).toMatchObject({ id: s.id, status: to, version: s.version + (bumps ? 1 : 0) });
       expect(row.status).toBe(to);
@@ -116,7 +137,10 @@ describe('stream lifecycle (real Postgres and Redis)', () => {
       .set(bearer(w.users.officerA.token))
       .send({ status: 'active' })
       .expect(409);
-    expect(res.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', message: expect.stringMatching(/2020-12-31/) });
+    expect(res.body).toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+      message: expect.stringMatching(/2020-12-31/),
+    });
   });
 
   it('hides another company’s stream from status changes (404) and province users (403)', async () => {
@@ -143,7 +167,9 @@ describe('stream lifecycle (real Postgres and Redis)', () => {
       const byStatus: Record<string, { id: string; version: number }> = {};
       for (const status of ['draft', 'active', 'paused', 'withdrawn'] as const) {
         byStatus[status] = await streamIn(api, w, status);
-        await api.db.query(`UPDATE streams SET available_until = '2031-03-31' WHERE id = $1`, [byStatus[status].id]);
+        await api.db.query(`UPDATE streams SET available_until = '2031-03-31' WHERE id = $1`, [
+          byStatus[status].id,
+        ]);
       }
       const later = await streamIn(api, w, 'active');
       await api.db.query(`UPDATE streams SET available_until = '2031-04-01' WHERE id = $1`, [later.id]);
@@ -162,7 +188,9 @@ describe('stream lifecycle (real Postgres and Redis)', () => {
           .map((s) => ({ streamId: s.id, version: s.version + 1 }))
           .sort((a, b) => (a.streamId < b.streamId ? -1 : 1)),
       );
-      const rows = await api.db.query(`SELECT id, status, version FROM streams WHERE id = ANY($1::uuid[])`, [[...mine]]);
+      const rows = await api.db.query(`SELECT id, status, version FROM streams WHERE id = ANY($1::uuid[])`, [
+        [...mine],
+      ]);
       const status = Object.fromEntries(rows.map((r: { id: string; status: string }) => [r.id, r.status]));
       expect(status).toEqual({
         [byStatus.draft.id]: 'draft',

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ApiHarness, startApi } from './support/api-harness';
+import { ApiHarness } from './support/api-harness';
 import {
   bearer,
   co2Demand,
@@ -9,6 +9,7 @@ import {
   slagSupply,
   streamCount,
   StreamWorld,
+  startStreamsApi,
 } from './streams-fixtures';
 
 /**
@@ -19,7 +20,7 @@ describe('streams: bad payloads (real Postgres)', () => {
   let api: ApiHarness;
   let w: StreamWorld;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startStreamsApi();
     w = await createStreamWorld(api);
   });
   afterAll(async () => api?.close());

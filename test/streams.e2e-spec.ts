@@ -2,7 +2,7 @@ import { JobQueue, QueueName } from '@symbiose/core';
 import { StreamsService } from '@symbiose/domain';
 import { MATERIAL_TAXONOMY } from '@symbiose/engine';
 import request from 'supertest';
-import { ApiHarness, startApi } from './support/api-harness';
+import { ApiHarness } from './support/api-harness';
 import {
   bearer,
   co2Demand,
@@ -12,6 +12,7 @@ import {
   slagSupply,
   streamCount,
   StreamWorld,
+  startStreamsApi,
 } from './streams-fixtures';
 
 const API = '/api/v1';
@@ -22,7 +23,7 @@ describe('streams API (real Postgres and Redis)', () => {
   let queue: JobQueue;
 
   beforeAll(async () => {
-    api = await startApi();
+    api = await startStreamsApi();
     w = await createStreamWorld(api);
     queue = api.app.get(JobQueue);
   });
@@ -407,7 +408,7 @@ describe('streams API (real Postgres and Redis)', () => {
   describe('with Redis down', () => {
     let offline: ApiHarness;
     beforeAll(async () => {
-      offline = await startApi({ REDIS_URL: 'redis://127.0.0.1:6399' });
+      offline = await startStreamsApi({ REDIS_URL: 'redis://127.0.0.1:6399' });
     });
     afterAll(async () => offline?.close());
 

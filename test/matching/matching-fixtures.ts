@@ -1,5 +1,4 @@
 import { rowsOf } from '@symbiose/core';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
 /** A small deterministic PRNG (mulberry32) so a failing sequence can be replayed from its seed. */
@@ -19,6 +18,12 @@ export interface MatchingWorld {
   sites: { id: string; companyId: string; lat: number; lon: number; country: 'BE' | 'NL' }[];
 }
 
+/** A UUID drawn from the seeded generator, so a failing sequence replays with the same ids (ties break on ids). */
+export function seededUuid(rnd: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rnd() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** Companies with one site each, inside the Ghent–Terneuzen canal zone (so heat pairs are within reach). */
 export async function createWorld(
   db: DataSource,
@@ -27,7 +32,7 @@ export async function createWorld(
 ): Promise<MatchingWorld> {
   const world: MatchingWorld = { companies: [], sites: [] };
   for (let i = 0; i < companies; i++) {
-    const companyId = randomUUID();
+    const companyId = seededUuid(rnd);
     const country = rnd() < 0.5 ? 'BE' : 'NL';
     await db.query(
       `INSERT INTO companies (id, name, country, registration_number, nace_code) VALUES ($1, $2, $3, $4, '20.14')`,
@@ -40,7 +45,7 @@ export async function createWorld(
     );
     const lat = 51.1 + rnd() * 0.25;
     const lon = 3.7 + rnd() * 0.15;
-    const siteId = randomUUID();
+    const siteId = seededUuid(rnd);
     await db.query(
       `INSERT INTO sites (id, company_id, name, latitude, longitude, region, country, municipality, has_quay, has_rail)
        VALUES ($1, $2, 'Plant', $3, $4, $5, $6, 'Gent', $7, $8)`,
@@ -96,15 +101,16 @@ export async function insertStream(
   category?: Category,
 ): Promise<{ id: string; version: number }> {
   const f = randomStreamFields(rnd, direction, category);
+  const id = seededUuid(rnd);
   const [row] = (await db.query(
-    `INSERT INTO streams (site_id, company_id, direction, category, title, quantity_amount, quantity_unit,
+    `INSERT INTO streams (id, site_id, company_id, direction, category, title, quantity_amount, quantity_unit,
        annual_quantity, canonical_unit, quality, current_handling, current_source, status, latitude, longitude,
        country, has_quay, has_rail)
-     SELECT $1, $2, $3, $4, 'Test stream', $5, $6, $5, $6, $7, $8, $9, 'active', s.latitude, s.longitude,
+     SELECT $10, $1, $2, $3, $4, 'Test stream', $5, $6, $5, $6, $7, $8, $9, 'active', s.latitude, s.longitude,
        s.country, s.has_quay, s.has_rail
      FROM sites s WHERE s.id = $1
      RETURNING id, version`,
-    [site.id, site.companyId, direction, f.category, f.amount, f.unit, f.quality, f.handling, f.source],
+    [site.id, site.companyId, direction, f.category, f.amount, f.unit, f.quality, f.handling, f.source, id],
   )) as { id: string; version: number }[];
   return row;
 }

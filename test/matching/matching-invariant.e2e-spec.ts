@@ -44,44 +44,48 @@ describe('matching invariant: incremental == from scratch (real Postgres, Redis,
   });
 
   afterAll(async () => {
-    if (world) await destroyWorld(db, world);
+    if (world && !process.env.INVARIANT_KEEP) await destroyWorld(db, world);
     for (const w of workers) await w.close();
   });
 
-  it.each([1, 2, 3])('random sequence with seed %i leaves exactly the from-scratch matches', async (seed) => {
-    const rnd = prng(seed);
-    await obliterateQueues(queue);
-    if (world) await destroyWorld(db, world);
-    world = await createWorld(db, 12, rnd);
-    const live: string[] = [];
-    for (let op = 0; op < 250; op++) {
-      const r = rnd();
-      let changed: { id: string; version: number } | undefined;
-      if (live.length < 6 || r < 0.4) {
-        const site = world.sites[Math.floor(rnd() * world.sites.length)];
-        changed = await insertStream(db, site, rnd() < 0.5 ? 'supply' : 'demand', rnd);
-        live.push(changed.id);
-      } else if (r < 0.7) {
-        changed = await changeStream(db, live[Math.floor(rnd() * live.length)], rnd);
-      } else if (r < 0.85) {
-        changed = await setStatus(
-          db,
-          live[Math.floor(rnd() * live.length)],
-          rnd() < 0.5 ? 'paused' : 'active',
-        );
-      } else {
-        const id = live.splice(Math.floor(rnd() * live.length), 1)[0];
-        changed = await setStatus(db, id, 'withdrawn');
+  it.each((process.env.INVARIANT_SEEDS ?? '1,2,3').split(',').map(Number))(
+    'random sequence with seed %i leaves exactly the from-scratch matches',
+    async (seed) => {
+      const rnd = prng(seed);
+      await obliterateQueues(queue);
+      if (world) await destroyWorld(db, world);
+      world = await createWorld(db, 12, rnd);
+      const live: string[] = [];
+      for (let op = 0; op < 250; op++) {
+        const r = rnd();
+        let changed: { id: string; version: number } | undefined;
+        if (live.length < 6 || r < 0.4) {
+          const site = world.sites[Math.floor(rnd() * world.sites.length)];
+          changed = await insertStream(db, site, rnd() < 0.5 ? 'supply' : 'demand', rnd);
+          live.push(changed.id);
+        } else if (r < 0.7) {
+          changed = await changeStream(db, live[Math.floor(rnd() * live.length)], rnd);
+        } else if (r < 0.85) {
+          changed = await setStatus(
+            db,
+            live[Math.floor(rnd() * live.length)],
+            rnd() < 0.5 ? 'paused' : 'active',
+          );
+        } else {
+          const id = live.splice(Math.floor(rnd() * live.length), 1)[0];
+          changed = await setStatus(db, id, 'withdrawn');
+        }
+        await queue.add(JobName.MatchStream, { streamId: changed.id, version: changed.version });
+        if (process.env.INVARIANT_SEQUENTIAL) await drain(db, queue);
       }
-      await queue.add(JobName.MatchStream, { streamId: changed.id, version: changed.version });
-    }
-    await drain(db, queue);
-    const expected = await fromScratch(db);
-    const actual = await storedProposed(db);
-    expect(expected.size).toBeGreaterThan(10);
-    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [key, score] of expected) expect(actual.get(key)).toBe(score);
-  });
+      await drain(db, queue);
+      const expected = await fromScratch(db);
+      const actual = await storedProposed(db);
+      expect(expected.size).toBeGreaterThan(10);
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [key, score] of expected) expect(actual.get(key)).toBe(score);
+    },
+  );
 
   it('re-running every job changes nothing (idempotent)', async () => {
     const before = await db.query(

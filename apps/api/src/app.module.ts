@@ -5,13 +5,17 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule, createApiMetrics, QueueModule } from '@symbiose/core';
 import { DatabaseModule } from '@symbiose/domain';
 import { LoggerModule } from 'nestjs-pino';
+import { AllocationApiModule } from './allocation/allocation.module';
 import { AuthGuard } from './auth/auth.guard';
+import { DeliveriesApiModule } from './deliveries/deliveries.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger.options';
 import { HealthController } from './health/health.controller';
 import { IdentityModule } from './identity/identity.module';
 import { MatchesApiModule } from './matches/matches.module';
+import { NotificationsApiModule } from './notifications/notifications.module';
 import { API_METRICS, MetricsController, MetricsService } from './metrics/metrics.controller';
+import { ReportsApiModule } from './reports/reports.module';
 import { StreamsApiModule } from './streams/streams.module';
 
 export class ApiModule {
@@ -25,7 +29,11 @@ export class ApiModule {
         TerminusModule.forRoot({ logger: false }),
         IdentityModule,
         MatchesApiModule,
+        NotificationsApiModule,
+        AllocationApiModule,
         StreamsApiModule,
+        DeliveriesApiModule,
+        ReportsApiModule,
         JwtModule.register({
           global: true,
           secret: config.JWT_SECRET,

@@ -57,8 +57,9 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
         connection: this.connection,
         prefix: this.config.QUEUE_PREFIX,
         concurrency: queueName === QueueName.Matching ? this.config.WORKER_CONCURRENCY : 1,
-        lockDuration: 60_000,
-        stalledInterval: 15_000,
+        // A job whose worker died is picked up again after its lock lapses (checked every stalledInterval).
+        lockDuration: this.config.JOB_LOCK_MS,
+        stalledInterval: Math.max(1000, Math.floor(this.config.JOB_LOCK_MS / 2)),
         maxStalledCount: 5,
         autorun: true,
       });
@@ -69,6 +70,10 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       this.workers.push(worker);
     }
     await this.scheduleRepeatables();
+    // A Redis that restarted without persistence has lost the schedulers: put them back on reconnect.
+    this.queue.connection.on('ready', () => {
+      this.scheduleRepeatables().catch((err: Error) => this.logger.warn(`reschedule: ${err.message}`));
+    });
     this.metricsTimer = setInterval(() => void this.publishMetrics(), 5000);
     this.metricsTimer.unref();
     this.logger.log(`worker ${this.instance} running ${this.handlers.size} job handlers`);

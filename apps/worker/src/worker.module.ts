@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig, ConfigModule, QueueModule } from '@symbiose/core';
-import { DatabaseModule, MatchingModule } from '@symbiose/domain';
+import { DatabaseModule, MatchingModule, StreamsDomainModule } from '@symbiose/domain';
 import { LoggerModule } from 'nestjs-pino';
 import { JobRunner } from './job-runner.service';
 import { WORKER_PROCESSORS } from './processors';
@@ -18,6 +18,7 @@ export class WorkerModule {
         QueueModule,
         DiscoveryModule,
         MatchingModule,
+        StreamsDomainModule,
       ],
       providers: [JobRunner, ...WORKER_PROCESSORS],
     })

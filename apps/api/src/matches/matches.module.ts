@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MatchesService, MatchingModule } from '@symbiose/domain';
+import { MatchesModule, MatchingModule } from '@symbiose/domain';
 import { MatchesController } from './matches.controller';
 
-@Module({ imports: [MatchingModule], controllers: [MatchesController], providers: [MatchesService] })
+@Module({ imports: [MatchingModule, MatchesModule], controllers: [MatchesController] })
 export class MatchesApiModule {}

@@ -51,6 +51,17 @@ export class MetricsService {
     } catch {
       lines.push('# queue counts unavailable: redis down');
     }
+    const runs: { status: string; done: number; total: number }[] = await this.db.query(
+      `SELECT status, done, total FROM match_runs WHERE status IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1`,
+    );
+    lines.push(
+      '# HELP symbiose_match_run_progress Fraction done of the current full re-match (1 when none runs)',
+      '# TYPE symbiose_match_run_progress gauge',
+      `symbiose_match_run_progress ${runs[0] ? (runs[0].total ? runs[0].done / runs[0].total : 0) : 1}`,
+      '# HELP symbiose_match_run_active Whether a full re-match is queued or running',
+      '# TYPE symbiose_match_run_active gauge',
+      `symbiose_match_run_active ${runs[0] ? 1 : 0}`,
+    );
     const backlog = await this.dirtyBacklog();
     if (backlog !== null) {
       lines.push(

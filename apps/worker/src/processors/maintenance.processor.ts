@@ -1,24 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { JobHandler, JobName, JobQueue } from '@symbiose/core';
-import { expireDueStreams } from '@symbiose/domain';
-import { DataSource } from 'typeorm';
+import { JobHandler, JobName } from '@symbiose/core';
+import { StreamsService } from '@symbiose/domain';
 
 @Injectable()
 export class MaintenanceProcessor {
   private readonly logger = new Logger(MaintenanceProcessor.name);
 
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly queue: JobQueue,
-  ) {}
+  constructor(private readonly streams: StreamsService) {}
 
-  /** Streams whose availability ended are expired (a version bump), then re-matched like any change. */
+  /**
+   * Daily: streams whose availability ended are expired (a version bump, then re-matched like any
+   * change), and idempotency keys past their 24 h life are purged.
+   */
   @JobHandler(JobName.ExpireStreams)
   async expireStreams() {
-    const expired = await expireDueStreams(this.db, new Date());
-    if (expired.length) this.logger.log(`expired ${expired.length} streams`);
-    await this.queue.addBulk(JobName.MatchStream, expired);
-    return { expired: expired.length };
+    const now = new Date();
+    const expired = await this.streams.expireDue(now);
+    const purged = await this.streams.purgeIdempotencyKeys(now);
+    if (expired.length || purged)
+      this.logger.log(`expired ${expired.length} streams, purged ${purged} idempotency keys`);
+    return { expired: expired.length, purgedIdempotencyKeys: purged };
   }
 }

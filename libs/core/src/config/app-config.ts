@@ -86,6 +86,13 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   SWEEP_INTERVAL_MS = 30_000;
 
+  /** How long a worker holds a job before another may take it over (a crashed worker's job restarts after this). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2000)
+  @Max(600_000)
+  JOB_LOCK_MS = 30_000;
+
   @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an e-mail address' })
   ADMIN_EMAIL = 'admin@symbiose.local';
 

@@ -19,7 +19,8 @@ export function buildDataSourceOptions(
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries reach the caller and our logs; TypeORM's own logger would print their parameters.
+    logging: false,
     extra: { max: 20, connectionTimeoutMillis: 5000, statement_timeout: 60_000 },
   };
 }

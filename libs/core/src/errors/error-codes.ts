@@ -8,6 +8,8 @@ export enum ErrorCode {
   RouteNotFound = 'ROUTE_NOT_FOUND',
   VersionConflict = 'VERSION_CONFLICT',
   IllegalTransition = 'ILLEGAL_TRANSITION',
+  /** A match's numbers changed after they were agreed; the coordinator must accept the fresh estimate. */
+  StaleEstimate = 'STALE_ESTIMATE',
   Conflict = 'CONFLICT',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
@@ -28,6 +30,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.MethodNotAllowed]: 405,
   [ErrorCode.VersionConflict]: 409,
   [ErrorCode.IllegalTransition]: 409,
+  [ErrorCode.StaleEstimate]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.IdempotencyKeyReused]: 409,
   [ErrorCode.PayloadTooLarge]: 413,

@@ -26,18 +26,18 @@ export class JobQueue implements OnApplicationShutdown {
     this.connection = createRedisConnection(config.REDIS_URL, 'producer', 'symbiose-producer');
     this.connection.on('error', (err: Error) => this.logger.debug(`redis producer: ${err.message}`));
     for (const name of Object.values(QueueName)) {
-      this.queues.set(
-        name,
-        new Queue(name, {
-          connection: this.connection,
-          prefix: config.QUEUE_PREFIX,
-          defaultJobOptions: {
-            ...JOB_RETENTION,
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 1000 },
-          },
-        }),
-      );
+      const queue = new Queue(name, {
+        connection: this.connection,
+        prefix: config.QUEUE_PREFIX,
+        defaultJobOptions: {
+          ...JOB_RETENTION,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+        },
+      });
+      // Connection errors are reported by readiness; without a listener they would be printed raw.
+      queue.on('error', (err: Error) => this.logger.debug(`queue ${name}: ${err.message}`));
+      this.queues.set(name, queue);
     }
   }
 

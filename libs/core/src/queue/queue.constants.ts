@@ -13,6 +13,10 @@ export enum JobName {
   MatchRun = 'match-run',
   /** Repeatable: expire streams whose availableUntil has passed. */
   ExpireStreams = 'expire-streams',
+  /** Recompute the region-wide allocation plan once matching has settled (debounced; see ALLOCATE_REGION_DEBOUNCE). */
+  AllocateRegion = 'allocate-region',
+  /** Repeatable (daily) and on request: rebuild the reports' summary tables from raw rows and record any drift. */
+  CheckReportSummaries = 'check-report-summaries',
 }
 
 export interface JobPayloads {
@@ -20,6 +24,10 @@ export interface JobPayloads {
   [JobName.SweepDirtyStreams]: Record<string, never>;
   [JobName.MatchRun]: { runId: string };
   [JobName.ExpireStreams]: Record<string, never>;
+  /** `requestedAt`: ISO time of the (first) request the debounced job stands for. */
+  [JobName.AllocateRegion]: { requestedAt: string };
+  /** `checkId`: the report_summary_checks row of a requested check; a scheduled run creates its own. */
+  [JobName.CheckReportSummaries]: { checkId?: string };
 }
 
 export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = {
@@ -27,6 +35,8 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = {
   [JobName.SweepDirtyStreams]: QueueName.Maintenance,
   [JobName.MatchRun]: QueueName.Maintenance,
   [JobName.ExpireStreams]: QueueName.Maintenance,
+  [JobName.AllocateRegion]: QueueName.Maintenance,
+  [JobName.CheckReportSummaries]: QueueName.Maintenance,
 };
 
 /** BullMQ job ids may not contain ':'; ids are deterministic so a duplicate enqueue is a no-op. */
@@ -38,10 +48,31 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
     }
     case JobName.MatchRun:
       return `match-run_${(payload as JobPayloads[JobName.MatchRun]).runId}`;
+    case JobName.CheckReportSummaries: {
+      const checkId = (payload as JobPayloads[JobName.CheckReportSummaries]).checkId;
+      return checkId ? `check-report-summaries_${checkId}` : undefined;
+    }
+    case JobName.AllocateRegion: {
+      // Unique per request time: dedup is by ALLOCATE_REGION_DEBOUNCE's deduplication id, not the job
+      // id, because a fixed id would collide with the completed job that JOB_RETENTION keeps.
+      const at = Date.parse((payload as JobPayloads[JobName.AllocateRegion]).requestedAt);
+      return `allocate-region_${Number.isFinite(at) ? at : 0}`;
+    }
     default:
       return undefined;
   }
 }
+
+/**
+ * Debounce of allocate-region: every request pushes the one pending job back to `delay` ms from now
+ * (`reschedule` while it is delayed), so the plan is recomputed once matching has been quiet that
+ * long; a request while the job is running queues exactly one follow-up (`keepLastIfActive`), so a
+ * change committed during a solve is never lost and two solves never run at once from this path.
+ */
+export const ALLOCATE_REGION_DEBOUNCE = {
+  delay: 5000,
+  deduplication: { id: 'allocate-region', keepLastIfActive: true, reschedule: true },
+} as const;
 
 /** Bounds on what Redis keeps of finished jobs. */
 export const JOB_RETENTION = {

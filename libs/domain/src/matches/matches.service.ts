@@ -6,9 +6,24 @@ import { DataSource } from 'typeorm';
 import { Paginated as Page } from '../identity/page';
 import { Principal } from '../identity/principal';
 import { STREAM_COLUMNS, StreamRow, toMatchable } from '../matching/matching.types';
+import { RejectionsService } from '../matching/rejections.service';
+import {
+  coarsenDetail,
+  coarsenEstimate,
+  HIDDEN_NOTE,
+  redactExplanation,
+  roundDistance5,
+  roundSignificant,
+} from './confidentiality';
+import type { AgreedEstimate } from './match-workflow.service';
+import { MatchSide, MatchStatus, REVEALED_STATUSES } from './match-workflow';
+
+export { roundDistance5, roundSignificant } from './confidentiality';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Statuses at which both parties have agreed to be introduced to each other. */
-const REVEALED = new Set(['mutual_interest', 'approved', 'active', 'closed']);
+const REVEALED: ReadonlySet<string> = REVEALED_STATUSES;
 
 interface MatchRow {
   id: string;
@@ -32,7 +47,7 @@ interface MatchRow {
   deducted_co2_t: number;
   flags: string[];
   explanation: Explanation | Record<string, never>;
-  agreed_estimate: unknown;
+  agreed_estimate: AgreedEstimate | null;
   engine_version: string;
   factor_set_version: string;
   version: number;
@@ -66,27 +81,34 @@ export interface MatchListFilters {
   pageSize: number;
 }
 
-/** Two significant figures: enough to judge size, not enough to identify a plant. */
-export function roundSignificant(value: number, digits = 2): number {
-  if (value === 0 || !Number.isFinite(value)) return value;
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const factor = Math.pow(10, digits - 1 - magnitude);
-  return Math.round(value * factor) / factor;
-}
-
-/** Distance shown to an anonymous counterpart: nearest 5 km, never 0 for a real distance. */
-export function roundDistance5(km: number): number {
-  return Math.max(5, Math.round(km / 5) * 5);
-}
-
 /** Read side of matches, scoped by the caller: officers see only matches of their company's streams. */
 @Injectable()
 export class MatchesService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly rejections: RejectionsService,
+  ) {}
 
-  async listForStream(principal: Principal, streamId: string, page: number, pageSize: number) {
+  async listForStream(
+    principal: Principal,
+    streamId: string,
+    page: number,
+    pageSize: number,
+    explainRejections = false,
+  ) {
     await this.assertStreamVisible(principal, streamId);
-    return this.list(principal, { streamId, page, pageSize });
+    const matches = await this.list(principal, { streamId, page, pageSize });
+    if (!explainRejections) return matches;
+    const rejections = await this.rejections.nearestRejections(streamId);
+    // The candidates are other companies' streams, as anonymous as a counterpart: an officer gets the
+    // engine's detail with distances to 5 km and quantities to two significant figures.
+    return {
+      ...matches,
+      rejections:
+        principal.role === 'officer'
+          ? rejections.map((r) => ({ ...r, detail: coarsenDetail(r.detail) }))
+          : rejections,
+    };
   }
 
   async list(principal: Principal, filters: MatchListFilters): Promise<Page<unknown>> {
@@ -133,16 +155,12 @@ export class MatchesService {
   }
 
   async get(principal: Principal, id: string) {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw DomainError.notFound('Match');
+    if (!UUID.test(id)) throw DomainError.notFound('Match');
     const [row] = (await this.db.query(`SELECT * FROM matches WHERE id = $1`, [id])) as MatchRow[];
     if (!row) throw DomainError.notFound('Match');
     const sides = await this.sides([row.supply_stream_id, row.demand_stream_id]);
-    if (principal.role === 'officer') {
-      const mine = [sides.get(row.supply_stream_id), sides.get(row.demand_stream_id)].some(
-        (s) => s?.company_id === principal.companyId,
-      );
-      if (!mine) throw DomainError.notFound('Match');
-    }
+    const own = this.ownSide(principal, row, sides);
+    if (principal.role === 'officer' && !own) throw DomainError.notFound('Match');
     const view = this.view(principal, row, sides, true);
     const events: {
       id: string;
@@ -151,31 +169,40 @@ export class MatchesService {
       to_status: string;
       note: string | null;
       actor_role: string | null;
+      actor_side: MatchSide | null;
       actor_user_id: string | null;
       created_at: Date;
     }[] = await this.db.query(`SELECT * FROM match_events WHERE match_id = $1 ORDER BY id`, [id]);
+    const revealed = REVEALED.has(row.status);
+    let explanation = await this.explanationOf(row);
+    if (own && !revealed) explanation = this.redactedExplanation(explanation, own);
     return {
       ...view,
-      explanation: await this.explanationOf(row),
-      events: events.map((e) => ({
-        id: Number(e.id),
-        action: e.action,
-        from: e.from_status,
-        to: e.to_status,
-        note: e.note,
-        // Officers see the role that acted, never who: a name or e-mail could identify the counterpart.
-        actor:
-          principal.role === 'officer'
-            ? { role: e.actor_role }
-            : { role: e.actor_role, userId: e.actor_user_id },
-        at: e.created_at.toISOString(),
-      })),
+      explanation,
+      events: events.map((e) => {
+        // Before mutual interest the other side's notes stay hidden: free text could name its company.
+        const hideNote = own !== null && !revealed && e.actor_side !== null && e.actor_side !== own;
+        return {
+          id: Number(e.id),
+          action: e.action,
+          from: e.from_status,
+          to: e.to_status,
+          note: hideNote ? null : e.note,
+          ...(hideNote && e.note !== null ? { noteHidden: HIDDEN_NOTE } : {}),
+          // Officers see the role (and side) that acted, never who: a name or e-mail identifies a company.
+          actor:
+            principal.role === 'officer'
+              ? { role: e.actor_role, side: e.actor_side }
+              : { role: e.actor_role, side: e.actor_side, userId: e.actor_user_id },
+          at: e.created_at.toISOString(),
+        };
+      }),
     };
   }
 
   /**
-   * The stored explanation, or, for a proposed match, the engine's explanation recomputed from the
-   * streams it was computed from (the engine is deterministic and versioned).
+   * The engine's explanation of the current estimate, recomputed from the streams (the engine is
+   * deterministic and versioned; the matcher stores numbers only). A stored explanation wins if present.
    */
   private async explanationOf(row: MatchRow): Promise<Explanation | Record<string, unknown>> {
     if (row.explanation && 'steps' in row.explanation) return row.explanation;
@@ -189,8 +216,26 @@ export class MatchesService {
     return estimate.ok ? estimate.explanation : { rejected: estimate.reason, detail: estimate.detail };
   }
 
+  /** An officer's explanation before mutual interest (see redactExplanation). */
+  private redactedExplanation(
+    explanation: Explanation | Record<string, unknown>,
+    own: MatchSide,
+  ): Explanation | Record<string, unknown> {
+    // A rejection's detail quotes exact distances and quantities: only the reason code is shown.
+    if ('rejected' in explanation) return { rejected: explanation.rejected };
+    return redactExplanation(explanation as Explanation, own === 'supply' ? 'demand' : 'supply');
+  }
+
+  /** The officer's side of the match (null for staff, or an officer of neither side). */
+  private ownSide(principal: Principal, r: MatchRow, sides: Map<string, SideRow>): MatchSide | null {
+    if (principal.role !== 'officer' || !principal.companyId) return null;
+    if (sides.get(r.supply_stream_id)?.company_id === principal.companyId) return 'supply';
+    if (sides.get(r.demand_stream_id)?.company_id === principal.companyId) return 'demand';
+    return null;
+  }
+
   private async assertStreamVisible(principal: Principal, streamId: string): Promise<void> {
-    if (!/^[0-9a-f-]{36}$/i.test(streamId)) throw DomainError.notFound('Stream');
+    if (!UUID.test(streamId)) throw DomainError.notFound('Stream');
     const rows: { company_id: string }[] = await this.db.query(
       `SELECT company_id FROM streams WHERE id = $1`,
       [streamId],
@@ -230,7 +275,7 @@ export class MatchesService {
     };
     const base = {
       id: r.id,
-      status: r.status,
+      status: r.status as MatchStatus,
       version: r.version,
       supplyStreamId: r.supply_stream_id,
       demandStreamId: r.demand_stream_id,
@@ -248,6 +293,7 @@ export class MatchesService {
     if (principal.role !== 'officer') {
       return {
         ...base,
+        // The fresh estimate (the matcher keeps it current) beside the one the parties agreed on.
         estimate,
         agreedEstimate: r.agreed_estimate ?? null,
         supply: supply ? this.fullSide(supply) : null,
@@ -256,19 +302,38 @@ export class MatchesService {
     }
     const ownIsSupply = supply?.company_id === principal.companyId;
     const counterpart = ownIsSupply ? demand : supply;
+    const counterpartSide: MatchSide = ownIsSupply ? 'demand' : 'supply';
+    if (REVEALED.has(r.status)) {
+      return {
+        ...base,
+        ownSide: ownIsSupply ? 'supply' : 'demand',
+        ownStreamId: ownIsSupply ? r.supply_stream_id : r.demand_stream_id,
+        counterpart: counterpart ? this.counterpartView(counterpart, r) : null,
+        estimate,
+        agreedEstimate: r.agreed_estimate ?? null,
+      };
+    }
+    // Before mutual interest exact numbers could reveal the counterpart's quantity or location.
+    const agreed = r.agreed_estimate;
     return {
       ...base,
+      // A stable id of the counterpart's stream would let an officer link anonymous matches (and
+      // triangulate the site from several rounded distances): hidden until mutual interest.
+      supplyStreamId: ownIsSupply ? r.supply_stream_id : null,
+      demandStreamId: ownIsSupply ? null : r.demand_stream_id,
+      score: roundSignificant(r.score),
+      ownSide: ownIsSupply ? 'supply' : 'demand',
       ownStreamId: ownIsSupply ? r.supply_stream_id : r.demand_stream_id,
       counterpart: counterpart ? this.counterpartView(counterpart, r) : null,
-      // Before mutual interest the exact exchanged quantity or distance could reveal the counterpart.
-      estimate: REVEALED.has(r.status)
-        ? estimate
-        : {
-            ...estimate,
-            exchangedQuantity: { amount: roundSignificant(r.exchanged_quantity), unit: r.exchanged_unit },
-            distanceKm: roundDistance5(r.distance_km),
-            routeKm: roundDistance5(r.route_km),
-          },
+      estimate: coarsenEstimate(estimate),
+      agreedEstimate: agreed
+        ? {
+            ...coarsenEstimate(agreed),
+            score: roundSignificant(agreed.score),
+            explanation: redactExplanation(agreed.explanation, counterpartSide),
+            streamVersions: undefined,
+          }
+        : null,
     };
   }
 

@@ -1,8 +1,14 @@
-import { maxReachKm } from '@symbiose/engine';
+import {
+  CANONICAL_UNIT,
+  CURRENT_FACTOR_SET,
+  flagsFromMask,
+  maxReachKm,
+  ScoreBuffer,
+  scorePairInto,
+} from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
-import { scorePairOf } from './pair-scoring';
-import { pairKey, topK } from './pair-ranking';
+import { pairKey } from './pair-ranking';
 
 const KM_PER_DEGREE_LAT = 111.2;
 
@@ -15,10 +21,55 @@ export interface FullMatchResult {
   scored: number;
 }
 
+/** True when the pair (score, energy, route, supplyId, demandId) ranks before `b` (see compareRank). */
+function ranksBefore(
+  score: number,
+  energy: number,
+  routeKm: number,
+  supplyId: string,
+  demandId: string,
+  b: ScoredPair,
+): boolean {
+  if (score !== b.score) return score > b.score;
+  if (energy !== b.energy) return energy > b.energy;
+  if (routeKm !== b.routeKm) return routeKm < b.routeKm;
+  if (supplyId !== b.supplyId) return supplyId < b.supplyId;
+  return demandId < b.demandId;
+}
+
+/** The k best pairs seen so far, best first; `admits` answers without allocating. */
+class TopK {
+  readonly items: ScoredPair[] = [];
+  /** The K-th best once full; null before. Checked on every scored pair, so kept in a field. */
+  private worst: ScoredPair | null = null;
+  constructor(private readonly k: number) {}
+
+  admits(score: number, energy: number, routeKm: number, supplyId: string, demandId: string): boolean {
+    const w = this.worst;
+    if (w === null) return true;
+    if (score !== w.score) return score > w.score;
+    return ranksBefore(score, energy, routeKm, supplyId, demandId, w);
+  }
+
+  insert(p: ScoredPair): void {
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranksBefore(p.score, p.energy, p.routeKm, p.supplyId, p.demandId, this.items[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    this.items.splice(lo, 0, p);
+    if (this.items.length > this.k) this.items.pop();
+    if (this.items.length === this.k) this.worst = this.items[this.k - 1];
+  }
+}
+
 /**
  * From-scratch matching of a set of active streams with an in-memory spatial index per category:
- * every supply is scored against the demands inside its reach box; each stream keeps a bounded
- * top-K buffer, and the kept set is the union of all buffers.
+ * every supply is scored against the demands inside its reach box; every stream keeps a bounded
+ * top-K buffer, and the kept set is the union of all buffers. Scoring goes into one reusable buffer
+ * and a pair object is only made when it enters a top K, so dense regions cost no garbage.
  */
 export async function matchFromScratch(
   streams: readonly MatchableStream[],
@@ -34,51 +85,76 @@ export async function matchFromScratch(
     list.push(s);
     demandsByCategory.set(s.category, list);
   }
-  const indexes = new Map<string, KDBush>();
+  const indexes = new Map<string, { index: KDBush; tops: (TopK | undefined)[] }>();
   for (const [category, list] of demandsByCategory) {
     const index = new KDBush(list.length);
     for (const d of list) index.add(d.site.longitude, d.site.latitude);
     index.finish();
-    indexes.set(category, index);
+    indexes.set(category, { index, tops: new Array<TopK | undefined>(list.length) });
   }
-  const demandTop = new Map<string, ScoredPair[]>();
+  const buffer = new ScoreBuffer();
   const kept = new Map<string, ScoredPair>();
   let qualifying = 0;
   let scored = 0;
+  const progressStep = Math.max(50, Math.min(2000, Math.ceil(supplies.length / 50)));
   for (let i = 0; i < supplies.length; i++) {
     const supply = supplies[i];
     const demands = demandsByCategory.get(supply.category);
-    const index = indexes.get(supply.category);
-    if (demands && index) {
+    const spatial = indexes.get(supply.category);
+    if (demands && spatial) {
       const reach = Math.min(maxReachKm(supply.category), supply.maxDistanceKm ?? Infinity);
       const dLat = reach / KM_PER_DEGREE_LAT;
       const lat = supply.site.latitude;
       const maxAbsLat = Math.min(89, Math.abs(lat) + dLat);
       const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
       const lon = supply.site.longitude;
-      const pairs: ScoredPair[] = [];
-      for (const id of index.range(lon - dLon, lat - dLat, lon + dLon, lat + dLat)) {
+      const supplyTop = new TopK(k);
+      const unit = CANONICAL_UNIT[supply.category];
+      for (const id of spatial.index.range(lon - dLon, lat - dLat, lon + dLon, lat + dLat)) {
         const demand = demands[id];
         if (demand.companyId === supply.companyId) continue;
         scored++;
-        const pair = scorePairOf(supply, demand);
-        if (pair) pairs.push(pair);
+        if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
+        qualifying++;
+        const b = buffer;
+        const inSupply = supplyTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
+        let demandTop = spatial.tops[id];
+        const inDemand =
+          !demandTop || demandTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
+        if (!inSupply && !inDemand) continue;
+        const pair: ScoredPair = {
+          supplyId: supply.id,
+          demandId: demand.id,
+          category: supply.category,
+          score: b.netCo2,
+          energy: b.energySaved,
+          routeKm: b.routeKm,
+          distanceKm: b.distanceKm,
+          exchanged: b.exchanged,
+          exchangedUnit: unit,
+          mode: b.mode,
+          gross: b.grossCo2,
+          deducted: b.deductedCo2,
+          flags: flagsFromMask(b.flagsMask),
+        };
+        if (inSupply) supplyTop.insert(pair);
+        if (inDemand) {
+          if (!demandTop) spatial.tops[id] = demandTop = new TopK(k);
+          demandTop.insert(pair);
+        }
       }
-      qualifying += pairs.length;
-      for (const p of topK(pairs, k)) kept.set(pairKey(p.supplyId, p.demandId), p);
-      for (const p of pairs) {
-        const buffer = demandTop.get(p.demandId);
-        if (!buffer) demandTop.set(p.demandId, [p]);
-        else buffer.push(p);
-        if (buffer && buffer.length > 4 * k) demandTop.set(p.demandId, topK(buffer, k));
-      }
+      for (const p of supplyTop.items) kept.set(pairKey(p.supplyId, p.demandId), p);
     }
-    // Report progress (and let the event loop breathe: lock renewal, shutdown signals) every 2,000 supplies.
-    if (onProgress && (i % 2000 === 1999 || i === supplies.length - 1))
+    // Report progress (and let the event loop breathe: lock renewal, shutdown signals) about every 2 %.
+    if (onProgress && ((i + 1) % progressStep === 0 || i === supplies.length - 1)) {
       await onProgress(i + 1, supplies.length);
+    }
   }
-  for (const buffer of demandTop.values()) {
-    for (const p of topK(buffer, k)) kept.set(pairKey(p.supplyId, p.demandId), p);
+  for (const { tops } of indexes.values()) {
+    for (const top of tops) {
+      if (!top) continue;
+      for (const p of top.items) kept.set(pairKey(p.supplyId, p.demandId), p);
+    }
   }
   return { kept: [...kept.values()], qualifying, scored };
 }

@@ -61,7 +61,7 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
        qualifies = true,
        status = CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
        stale = CASE
-         WHEN m.status IN ('proposed', 'expired') THEN false
+         WHEN m.status IN ('proposed', 'expired') AND m.supply_interest IS NULL AND m.demand_interest IS NULL THEN false
          WHEN m.stale THEN true
          ELSE (m.score, m.energy_saved_mwh, m.exchanged_quantity, m.route_km) IS DISTINCT FROM
               (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km)
@@ -96,6 +96,9 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
   return rows.length;
 }
 
+/** A proposed match nobody has acted on yet; once either side shows interest it is kept like any acted-on match. */
+const UNTOUCHED = `(m.status = 'proposed' AND m.supply_interest IS NULL AND m.demand_interest IS NULL)`;
+
 /**
  * Pairs that no longer qualify: proposed rows become expired; acted-on rows keep their status and are
  * flagged stale. `pairs` are [supplyId, demandId].
@@ -107,9 +110,9 @@ export async function markNotQualifying(
   if (pairs.length === 0) return;
   await manager.query(
     `UPDATE matches m SET
-       status = CASE WHEN m.status = 'proposed' THEN 'expired' ELSE m.status END,
-       version = CASE WHEN m.status = 'proposed' THEN m.version + 1 ELSE m.version END,
-       stale = m.status NOT IN ('proposed', 'expired'),
+       status = CASE WHEN ${UNTOUCHED} THEN 'expired' ELSE m.status END,
+       version = CASE WHEN ${UNTOUCHED} THEN m.version + 1 ELSE m.version END,
+       stale = NOT (${UNTOUCHED}),
        qualifies = false, updated_at = now()
      FROM unnest($1::uuid[], $2::uuid[]) AS t(supply, demand)
      WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand AND m.qualifies`,
@@ -125,7 +128,7 @@ export async function deleteProposed(
   if (pairs.length === 0) return;
   await manager.query(
     `DELETE FROM matches m USING unnest($1::uuid[], $2::uuid[]) AS t(supply, demand)
-     WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand AND m.status = 'proposed'`,
+     WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand AND ${UNTOUCHED}`,
     [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
   );
 }

@@ -1,11 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, AppConfig } from '@symbiose/core';
+import { APP_CONFIG, AppConfig, JobQueue } from '@symbiose/core';
 import { maxReachKm } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
+import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
 import { deleteProposed, markNotQualifying, upsertPairs } from './match-writer';
-import { MatchableStream, ScoredPair, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
+import {
+  MatchableStream,
+  ScoredPair,
+  snapshotSql,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from './matching.types';
 import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 
@@ -38,6 +46,8 @@ export interface MatchStreamResult {
 interface StoredRank extends RankKey {
   status: string;
   qualifies: boolean;
+  /** A party acted on it (interest, decline, approval…): never deleted or expired by re-matching. */
+  actedOn: boolean;
 }
 
 interface NeighbourFloor {
@@ -53,6 +63,7 @@ export class MatchingService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly queue?: JobQueue,
   ) {}
 
   get k(): number {
@@ -64,9 +75,11 @@ export class MatchingService {
    * the stored proposed matches equal what a from-scratch run would keep (top K of either side).
    */
   async matchStream(streamId: string): Promise<MatchStreamResult> {
-    return this.db.transaction(async (m) => {
+    const done = await this.db.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
-      const [row] = (await m.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $1`, [
+      // Take the stream's current data into the processed state; everything else is read from that state.
+      await m.query(snapshotSql('id = $1'), [streamId]);
+      const [row] = (await m.query(`SELECT ${STREAM_COLUMNS} FROM stream_match_state WHERE id = $1`, [
         streamId,
       ])) as StreamRow[];
       if (!row)
@@ -91,6 +104,8 @@ export class MatchingService {
         computeMs,
       };
     });
+    await requestAllocation(this.queue); // debounced region-wide allocation, after commit
+    return done;
   }
 
   private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
@@ -133,24 +148,27 @@ export class MatchingService {
     const started = performance.now();
     const entrants: ScoredPair[] = [];
     if (recompute.size > 0) {
-      const rows = (await m.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`, [
-        [...recompute],
-      ])) as StreamRow[];
+      const rows = (await m.query(
+        `SELECT ${STREAM_COLUMNS} FROM stream_match_state WHERE id = ANY($1::uuid[])`,
+        [[...recompute]],
+      )) as StreamRow[];
       for (const row of rows) {
         const c = toMatchable(row);
         const pairs = c.status === 'active' ? scoreAgainst(c, await this.loadCandidates(m, c)) : [];
-        for (const p of topK(pairs, K)) {
+        const top = topK(pairs, K);
+        const topKeys = new Set(top.map((p) => pairKey(p.supplyId, p.demandId)));
+        for (const p of top) {
           const counterpartOfC = c.direction === 'supply' ? p.demandId : p.supplyId;
-          if (counterpartOfC === s.id) continue;
-          entrants.push(p);
+          if (counterpartOfC !== s.id) entrants.push(p);
         }
         const next = newByCounterpart.get(c.id);
-        const top = topK(pairs, K);
-        if (
-          next &&
-          (topOfS.has(c.id) || top.some((p) => p.supplyId === next.supplyId && p.demandId === next.demandId))
-        ) {
-          keep.push(next);
+        if (next && (topOfS.has(c.id) || topKeys.has(pairKey(next.supplyId, next.demandId)))) keep.push(next);
+        // Reconcile c's whole list: a stored pair that the fresh top K no longer holds stays only if it is
+        // in its other side's top K (stale scores of streams still in the queue can make more than one leave).
+        for (const stored of await this.storedPairsOf(m, c)) {
+          const otherOfC = c.direction === 'supply' ? stored.demandId : stored.supplyId;
+          if (otherOfC === s.id || !stored.qualifies || stored.actedOn) continue;
+          if (!topKeys.has(pairKey(stored.supplyId, stored.demandId))) pushOuts.push(stored);
         }
       }
     }
@@ -160,12 +178,7 @@ export class MatchingService {
     // Acted-on rows always carry a fresh estimate while they qualify, kept in top K or not.
     for (const [c, old] of storedByCounterpart) {
       const next = newByCounterpart.get(c);
-      if (
-        next &&
-        old.status !== 'proposed' &&
-        old.status !== 'expired' &&
-        !keptKeys.has(pairKey(next.supplyId, next.demandId))
-      ) {
+      if (next && old.actedOn && !keptKeys.has(pairKey(next.supplyId, next.demandId))) {
         keep.push(next);
         keptKeys.add(pairKey(next.supplyId, next.demandId));
       }
@@ -175,7 +188,7 @@ export class MatchingService {
     for (const [c, old] of storedByCounterpart) {
       if (!newByCounterpart.has(c)) {
         if (old.qualifies) notQualifying.push([old.supplyId, old.demandId]);
-      } else if (!keptKeys.has(pairKey(old.supplyId, old.demandId)) && old.status === 'proposed') {
+      } else if (!keptKeys.has(pairKey(old.supplyId, old.demandId)) && !old.actedOn) {
         dropped.push([old.supplyId, old.demandId]);
       }
     }
@@ -196,21 +209,31 @@ export class MatchingService {
     onProgress?: (done: number, total: number) => Promise<void> | void,
   ): Promise<FullRematchResult> {
     const started = performance.now();
-    const rows = (await this.db.query(`SELECT ${STREAM_COLUMNS} FROM streams`)) as StreamRow[];
-    const streams = rows.map(toMatchable);
-    const byId = new Map(streams.map((s) => [s.id, s]));
-    const result = await matchFromScratch(streams, this.k, onProgress);
-    const computeMs = performance.now() - started;
-    const keptKeys = new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)));
+    let computeMs = 0;
+    let result: Awaited<ReturnType<typeof matchFromScratch>> | undefined;
+    let streamCount = 0;
+    // One locked transaction: incremental jobs wait, and the processed state, the matches and
+    // matched_version all move together to the data read here.
     const written = await this.db.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+      await m.query(snapshotSql('true'));
+      const rows = (await m.query(`SELECT ${STREAM_COLUMNS} FROM stream_match_state`)) as StreamRow[];
+      const streams = rows.map(toMatchable);
+      streamCount = streams.length;
+      const byId = new Map(streams.map((s) => [s.id, s]));
+      result = await matchFromScratch(streams, this.k, onProgress);
+      computeMs = performance.now() - started;
+      const keptKeys = new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)));
       const existing: {
         supply_stream_id: string;
         demand_stream_id: string;
         status: string;
         qualifies: boolean;
+        acted_on: boolean;
       }[] = await m.query(
-        `SELECT supply_stream_id, demand_stream_id, status, qualifies FROM matches WHERE qualifies OR status <> 'expired'`,
+        `SELECT supply_stream_id, demand_stream_id, status, qualifies,
+           (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
+         FROM matches WHERE qualifies OR status <> 'expired'`,
       );
       const upserts: ScoredPair[] = [...result.kept];
       const notQualifying: [string, string][] = [];
@@ -230,7 +253,7 @@ export class MatchingService {
         const key: [string, string] = [row.supply_stream_id, row.demand_stream_id];
         if (!pair) {
           if (row.qualifies) notQualifying.push(key);
-        } else if (row.status === 'proposed') dropped.push(key);
+        } else if (!row.acted_on) dropped.push(key);
         else upserts.push(pair);
       }
       let count = 0;
@@ -247,8 +270,10 @@ export class MatchingService {
       );
       return count;
     });
+    await requestAllocation(this.queue); // debounced region-wide allocation, after commit
+    if (!result) throw new Error('full re-match produced no result');
     return {
-      streams: streams.length,
+      streams: streamCount,
       qualifying: result.qualifying,
       scored: result.scored,
       kept: result.kept.length,
@@ -265,7 +290,7 @@ export class MatchingService {
     const maxAbsLat = Math.min(89, Math.abs(s.site.latitude) + dLat);
     const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
     const rows = (await m.query(
-      `SELECT ${STREAM_COLUMNS} FROM streams
+      `SELECT ${STREAM_COLUMNS} FROM stream_match_state
        WHERE category = $1 AND direction = $2 AND status = 'active'
          AND latitude BETWEEN $3 AND $4 AND longitude BETWEEN $5 AND $6 AND company_id <> $7`,
       [
@@ -291,8 +316,10 @@ export class MatchingService {
       route_km: number;
       status: string;
       qualifies: boolean;
+      acted_on: boolean;
     }[] = await m.query(
-      `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies
+      `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies,
+         (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
        FROM matches WHERE ${column} = $1 AND (qualifies OR status <> 'expired')`,
       [s.id],
     );
@@ -304,6 +331,7 @@ export class MatchingService {
       routeKm: r.route_km,
       status: r.status,
       qualifies: r.qualifies,
+      actedOn: r.acted_on && r.status !== 'expired',
     }));
   }
 

@@ -24,10 +24,16 @@ export interface ScoredPair {
   flags: string[];
 }
 
-export const STREAM_COLUMNS = `id, company_id, status, version, direction, category, annual_quantity, quality,
-  current_handling, current_source, to_char(available_from, 'YYYY-MM-DD') AS available_from,
-  to_char(available_until, 'YYYY-MM-DD') AS available_until, max_distance_km, regulatory_status,
-  latitude, longitude, country, has_quay, has_rail`;
+/** The stream columns the matcher reads, optionally qualified by a table alias. */
+export function matcherStreamColumns(alias?: string): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}id, ${a}company_id, ${a}status, ${a}version, ${a}direction, ${a}category, ${a}annual_quantity,
+  ${a}quality, ${a}current_handling, ${a}current_source, to_char(${a}available_from, 'YYYY-MM-DD') AS available_from,
+  to_char(${a}available_until, 'YYYY-MM-DD') AS available_until, ${a}max_distance_km, ${a}regulatory_status,
+  ${a}latitude, ${a}longitude, ${a}country, ${a}has_quay, ${a}has_rail`;
+}
+
+export const STREAM_COLUMNS = matcherStreamColumns();
 
 export interface StreamRow {
   id: string;
@@ -75,4 +81,22 @@ export function toMatchable(row: StreamRow): MatchableStream {
       hasRail: row.has_rail,
     },
   };
+}
+
+const STATE_COLUMNS = `id, company_id, status, version, direction, category, annual_quantity, quality, current_handling,
+  current_source, available_from, available_until, max_distance_km, regulatory_status, latitude, longitude, country,
+  has_quay, has_rail`;
+
+/** Copies streams' current data into the matcher's processed state (all of them, or those in `ids`). */
+export function snapshotSql(where: string): string {
+  return `INSERT INTO stream_match_state (${STATE_COLUMNS})
+    SELECT ${STATE_COLUMNS} FROM streams WHERE ${where}
+    ON CONFLICT (id) DO UPDATE SET
+      company_id = EXCLUDED.company_id, status = EXCLUDED.status, version = EXCLUDED.version,
+      direction = EXCLUDED.direction, category = EXCLUDED.category, annual_quantity = EXCLUDED.annual_quantity,
+      quality = EXCLUDED.quality, current_handling = EXCLUDED.current_handling,
+      current_source = EXCLUDED.current_source, available_from = EXCLUDED.available_from,
+      available_until = EXCLUDED.available_until, max_distance_km = EXCLUDED.max_distance_km,
+      regulatory_status = EXCLUDED.regulatory_status, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+      country = EXCLUDED.country, has_quay = EXCLUDED.has_quay, has_rail = EXCLUDED.has_rail`;
 }

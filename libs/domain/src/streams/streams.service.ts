@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError, ErrorCode, JobName, JobQueue } from '@symbiose/core';
 import type { Category, Direction } from '@symbiose/engine';
@@ -67,8 +67,6 @@ const streamNotFound = () => DomainError.notFound('Stream');
  */
 @Injectable()
 export class StreamsService {
-  private readonly logger = new Logger(StreamsService.name);
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly queue: JobQueue,

@@ -1,0 +1,397 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainError } from '@symbiose/core';
+import { DataSource, EntityManager } from 'typeorm';
+import { latestPlanItemsWithRegions, PlanItemWithRegions } from '../allocation/allocation-reports';
+import { Principal } from '../identity/principal';
+import { isRegionCode } from '../identity/regions';
+import {
+  AtomicCell,
+  assembleReport,
+  GROUP_KEYS,
+  GroupKey,
+  MeasuredGroup,
+  MIN_COMPANIES,
+  SavingsRow,
+  SavingsTotals,
+} from './report-assembly';
+import {
+  bucketStart,
+  FIRST_MONTH,
+  isMonth,
+  MAX_REPORT_MONTHS,
+  monthFromIndex,
+  monthIndex,
+  monthsBetween,
+  PERIOD_GRAINS,
+  PeriodGrain,
+} from './report-periods';
+import { ReportSummaryService } from './report-summary.service';
+
+export const REPORT_BASES = ['realised', 'approved', 'potential'] as const;
+export type ReportBasis = (typeof REPORT_BASES)[number];
+export const ATTRIBUTIONS = ['receiver', 'supplier'] as const;
+export type Attribution = (typeof ATTRIBUTIONS)[number];
+
+export interface SavingsQueryInput {
+  from: string;
+  to: string;
+  basis?: ReportBasis;
+  groupBy?: readonly GroupKey[];
+  period?: PeriodGrain;
+  region?: string | null;
+  attribution?: Attribution;
+}
+
+export interface SavingsQuery {
+  from: string;
+  to: string;
+  basis: ReportBasis;
+  groupBy: GroupKey[];
+  period: PeriodGrain;
+  region: string | null;
+  attribution: Attribution;
+}
+
+export interface SavingsSection {
+  rows: SavingsRow[];
+  totals: SavingsTotals;
+}
+
+export interface SavingsReport extends SavingsSection {
+  basis: ReportBasis;
+  from: string;
+  to: string;
+  period: PeriodGrain;
+  groupBy: GroupKey[];
+  attribution: Attribution;
+  /** The region the rows are limited to (a province user's own region), or null for all. */
+  region: string | null;
+  /** `realised` only: deliveries not yet verified by a coordinator, reported apart (same grouping). */
+  unverified?: SavingsSection;
+  /** `potential` only: the allocation plan the figures come from (null before the first plan). */
+  plan?: { id: string; createdAt: string } | null;
+  suppression: { applied: boolean; minCompanies: number; rule: string };
+}
+
+const SUPPRESSION_RULE =
+  'Values are sums of publishable cells only: a month × category × supplier region × receiver region cell ' +
+  `resting on fewer than ${MIN_COMPANIES} distinct companies is withheld from every number, rows without a ` +
+  'publishable cell are suppressed (null), and totals are the sum of the published rows.';
+
+/** Validates and completes a savings query; errors name the query parameter. */
+export function normaliseSavingsQuery(input: SavingsQueryInput): SavingsQuery {
+  const errors: Record<string, string> = {};
+  if (!isMonth(input.from)) errors.from = 'must be a month YYYY-MM';
+  else if (input.from < FIRST_MONTH) errors.from = `must be ${FIRST_MONTH} or later`;
+  if (!isMonth(input.to)) errors.to = 'must be a month YYYY-MM';
+  if (!errors.from && !errors.to) {
+    if (input.to < input.from) errors.to = 'must not be before from';
+    else if (monthsBetween(input.from, input.to) > MAX_REPORT_MONTHS)
+      errors.to = `the report may span at most ${MAX_REPORT_MONTHS / 12} years (${MAX_REPORT_MONTHS} months) from from`;
+  }
+  const basis = input.basis ?? 'realised';
+  if (!REPORT_BASES.includes(basis)) errors.basis = `must be one of ${REPORT_BASES.join(', ')}`;
+  const period = input.period ?? 'month';
+  if (!PERIOD_GRAINS.includes(period)) errors.period = `must be one of ${PERIOD_GRAINS.join(', ')}`;
+  const attribution = input.attribution ?? 'receiver';
+  if (!ATTRIBUTIONS.includes(attribution)) errors.attribution = `must be one of ${ATTRIBUTIONS.join(', ')}`;
+  const groupBy = [...(input.groupBy ?? ['period'])];
+  if (groupBy.some((k) => !GROUP_KEYS.includes(k)) || new Set(groupBy).size !== groupBy.length)
+    errors.groupBy = `must be distinct keys of ${GROUP_KEYS.join(', ')}`;
+  const region = input.region ?? null;
+  if (region !== null && !isRegionCode(region))
+    errors.region = 'must be an ISO 3166-2 region code such as BE-VOV';
+  if (Object.keys(errors).length > 0) throw DomainError.validation(errors);
+  return { from: input.from, to: input.to, basis, groupBy, period, region, attribution };
+}
+
+interface GroupRow {
+  period_start: string | null;
+  category: string | null;
+  region: string | null;
+  energy: string | null;
+  co2: string | null;
+  exchanges: number;
+  companies: number;
+}
+
+interface AtomicRow {
+  month: string;
+  category: string;
+  supplier_region: string;
+  receiver_region: string;
+  energy: string | null;
+  co2: string | null;
+  companies: number;
+}
+
+/**
+ * GET /reports/savings. `realised` and `approved` read only report_cells (a few thousand rows at
+ * most, by index); `potential` reads the latest allocation plan's items (a small, already aggregated
+ * table of the plan). Province users get their own region only and suppressed small cells (see
+ * report-assembly.ts); coordinators and admins get every number.
+ */
+@Injectable()
+export class ReportsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly summaries: ReportSummaryService,
+  ) {}
+
+  async savings(principal: Principal, input: SavingsQueryInput): Promise<SavingsReport> {
+    const query = normaliseSavingsQuery(input);
+    const restricted = principal.role === 'province';
+    if (restricted) {
+      if (!principal.region) throw DomainError.forbidden('Your account has no region to report on');
+      if (query.region !== null && query.region !== principal.region) {
+        throw DomainError.forbidden(`Province users report on their own region (${principal.region}) only`);
+      }
+      query.region = principal.region;
+    } else if (principal.role !== 'coordinator' && principal.role !== 'admin') {
+      throw DomainError.forbidden();
+    }
+    const base = {
+      basis: query.basis,
+      from: query.from,
+      to: query.to,
+      period: query.period,
+      groupBy: query.groupBy,
+      attribution: query.attribution,
+      region: query.region,
+      suppression: { applied: restricted, minCompanies: MIN_COMPANIES, rule: SUPPRESSION_RULE },
+    };
+    if (query.basis === 'approved') await this.summaries.ensureHorizon();
+    // One snapshot for rows, totals and cells (they always agree), and no JIT: these are small,
+    // index-driven reads that JIT compilation would only slow down.
+    return this.db.transaction('REPEATABLE READ', async (m) => {
+      await m.query('SET LOCAL jit = off');
+      if (query.basis === 'potential') {
+        const { plan, items } = await latestPlanItemsWithRegions(m);
+        return { ...base, ...this.potentialSection(query, items, restricted), plan };
+      }
+      if (query.basis === 'approved')
+        return { ...base, ...(await this.summarySection(m, 'approved', query, restricted)) };
+      const realised = await this.summarySection(m, 'realised', query, restricted);
+      const unverified = await this.summarySection(m, 'unverified', query, restricted);
+      return { ...base, ...realised, unverified };
+    });
+  }
+
+  /** One basis of the summary tables: grouped measures, totals and (for province users) atomic cells. */
+  private async summarySection(
+    m: EntityManager,
+    basis: 'realised' | 'unverified' | 'approved',
+    q: SavingsQuery,
+    restricted: boolean,
+  ): Promise<SavingsSection> {
+    const groups = await this.measure(m, basis, q, q.groupBy);
+    const [total] = await this.measure(m, basis, q, []);
+    const atomic = restricted ? await this.atomicCells(m, basis, q) : null;
+    return assembleReport(groups, total ?? null, {
+      groupBy: q.groupBy,
+      grain: q.period,
+      attribution: q.attribution,
+      atomic,
+    });
+  }
+
+  /**
+   * Sums and distinct counts per group from report_cells. A member (exchange or company) counts in a
+   * period once: in its first month there, i.e. the rows whose previous month lies before the
+   * period's first month (clipped to `from`).
+   */
+  private async measure(
+    m: EntityManager,
+    basis: string,
+    q: SavingsQuery,
+    groupBy: readonly GroupKey[],
+  ): Promise<MeasuredGroup[]> {
+    const params: unknown[] = [basis, `${q.from}-01`, `${q.to}-01`];
+    const byPeriod = groupBy.includes('period');
+    const bucket = !byPeriod
+      ? `$2::date`
+      : q.period === 'month'
+        ? `month`
+        : `date_trunc('${q.period}', month::timestamp)::date`;
+    const where = [`basis = $1`, `month BETWEEN $2::date AND $3::date`];
+    where.push(groupBy.includes('category') ? `category <> '*'` : `category = '*'`);
+    const attributed = q.attribution === 'receiver' ? 'receiver_region' : 'supplier_region';
+    const other = q.attribution === 'receiver' ? 'supplier_region' : 'receiver_region';
+    const byRegion = groupBy.includes('region');
+    if (byRegion || q.region) {
+      where.push(`${other} = '*'`, `${attributed} <> '*'`);
+      if (q.region) {
+        params.push(q.region);
+        where.push(`${attributed} = $${params.length}`);
+      }
+    } else {
+      where.push(`supplier_region = '*'`, `receiver_region = '*'`);
+    }
+    const first = `greatest(${bucket}, $2::date)`;
+    const rows = (await m.query(
+      `SELECT ${byPeriod ? `to_char(${bucket}, 'YYYY-MM')` : 'NULL::text'} AS period_start,
+              ${groupBy.includes('category') ? 'category' : 'NULL::text'} AS category,
+              ${byRegion ? attributed : 'NULL::text'} AS region,
+              sum(energy_mwh) FILTER (WHERE kind = 'match') AS energy,
+              sum(co2_t) FILTER (WHERE kind = 'match') AS co2,
+              coalesce(sum(n) FILTER (WHERE kind = 'match' AND prev_month < ${first}), 0)::int AS exchanges,
+              coalesce(sum(n) FILTER (WHERE kind = 'company' AND prev_month < ${first}), 0)::int AS companies
+       FROM report_cells
+       WHERE ${where.join(' AND ')}
+       GROUP BY 1, 2, 3`,
+      params,
+    )) as GroupRow[];
+    return rows.map((r) => ({
+      periodStart: r.period_start ?? undefined,
+      category: r.category ?? undefined,
+      region: r.region ?? undefined,
+      energy: Number(r.energy ?? 0),
+      co2: Number(r.co2 ?? 0),
+      exchanges: r.exchanges,
+      companies: r.companies,
+    }));
+  }
+
+  /** The pair cells (month × category × both regions) of the caller's region, with distinct companies. */
+  private async atomicCells(m: EntityManager, basis: string, q: SavingsQuery): Promise<AtomicCell[]> {
+    const attributed = q.attribution === 'receiver' ? 'receiver_region' : 'supplier_region';
+    const other = q.attribution === 'receiver' ? 'supplier_region' : 'receiver_region';
+    const rows = (await m.query(
+      `SELECT to_char(month, 'YYYY-MM') AS month, category, supplier_region, receiver_region,
+              sum(energy_mwh) FILTER (WHERE kind = 'match') AS energy,
+              sum(co2_t) FILTER (WHERE kind = 'match') AS co2,
+              coalesce(sum(n) FILTER (WHERE kind = 'company'), 0)::int AS companies
+       FROM report_cells
+       WHERE basis = $1 AND month BETWEEN $2::date AND $3::date AND ${attributed} = $4
+         AND ${other} <> '*' AND category <> '*'
+       GROUP BY 1, 2, 3, 4`,
+      [basis, `${q.from}-01`, `${q.to}-01`, q.region],
+    )) as AtomicRow[];
+    return rows.map((r) => ({
+      month: r.month,
+      category: r.category,
+      supplierRegion: r.supplier_region,
+      receiverRegion: r.receiver_region,
+      energy: Number(r.energy ?? 0),
+      co2: Number(r.co2 ?? 0),
+      companies: r.companies,
+    }));
+  }
+
+  /**
+   * The `potential` basis from the latest allocation plan: each item counts 1/12 of its annual figures
+   * in every month of [from, to] in which both of its streams are available (as GET /allocation's
+   * plan defines it). The plan is a small table (one row per allocated pair), so this is computed
+   * here from its items rather than kept in report_cells.
+   */
+  private potentialSection(
+    q: SavingsQuery,
+    items: PlanItemWithRegions[],
+    restricted: boolean,
+  ): SavingsSection {
+    const from = monthIndex(q.from);
+    const to = monthIndex(q.to);
+    const regionOf = (i: PlanItemWithRegions) =>
+      q.attribution === 'receiver' ? i.receiverRegion : i.supplierRegion;
+    const monthOf = (date: string | null, fallback: number) =>
+      date ? monthIndex(date.slice(0, 7)) : fallback;
+    const groups = new Map<string, MeasuredGroup & { matches: Set<string>; companySet: Set<string> }>();
+    const totals = { energy: 0, co2: 0, matches: new Set<string>(), companySet: new Set<string>() };
+    const atoms = new Map<string, AtomicCell & { companySet: Set<string> }>();
+    for (const item of items) {
+      if (q.region && regionOf(item) !== q.region) continue;
+      const start = Math.max(
+        from,
+        monthOf(item.supplyAvailableFrom, from),
+        monthOf(item.demandAvailableFrom, from),
+      );
+      const end = Math.min(
+        to,
+        monthOf(item.supplyAvailableUntil, to),
+        monthOf(item.demandAvailableUntil, to),
+      );
+      if (start > end) continue;
+      const monthlyEnergy = item.energySavedMWhPerYear / 12;
+      const monthlyCo2 = item.co2AvoidedTonnesPerYear / 12;
+      const companies = [item.supplierCompanyId, item.receiverCompanyId];
+      for (let i = start; i <= end; i++) {
+        const month = monthFromIndex(i);
+        const g = {
+          periodStart: q.groupBy.includes('period') ? bucketStart(month, q.period) : undefined,
+          category: q.groupBy.includes('category') ? item.category : undefined,
+          region: q.groupBy.includes('region') ? regionOf(item) : undefined,
+        };
+        const key = `${g.periodStart}|${g.category}|${g.region}`;
+        let group = groups.get(key);
+        if (!group) {
+          group = {
+            ...g,
+            energy: 0,
+            co2: 0,
+            exchanges: 0,
+            companies: 0,
+            matches: new Set(),
+            companySet: new Set(),
+          };
+          groups.set(key, group);
+        }
+        group.energy += monthlyEnergy;
+        group.co2 += monthlyCo2;
+        group.matches.add(item.matchId);
+        companies.forEach((c) => group.companySet.add(c));
+        totals.energy += monthlyEnergy;
+        totals.co2 += monthlyCo2;
+        totals.matches.add(item.matchId);
+        companies.forEach((c) => totals.companySet.add(c));
+        if (restricted) {
+          const aKey = `${month}|${item.category}|${item.supplierRegion}|${item.receiverRegion}`;
+          let atom = atoms.get(aKey);
+          if (!atom) {
+            atom = {
+              month,
+              category: item.category,
+              supplierRegion: item.supplierRegion,
+              receiverRegion: item.receiverRegion,
+              energy: 0,
+              co2: 0,
+              companies: 0,
+              companySet: new Set(),
+            };
+            atoms.set(aKey, atom);
+          }
+          atom.energy += monthlyEnergy;
+          atom.co2 += monthlyCo2;
+          companies.forEach((c) => atom.companySet.add(c));
+        }
+      }
+    }
+    const measured: MeasuredGroup[] = [...groups.values()].map((g) => ({
+      periodStart: g.periodStart,
+      category: g.category,
+      region: g.region,
+      energy: g.energy,
+      co2: g.co2,
+      exchanges: g.matches.size,
+      companies: g.companySet.size,
+    }));
+    const total: MeasuredGroup | null =
+      totals.matches.size > 0
+        ? {
+            energy: totals.energy,
+            co2: totals.co2,
+            exchanges: totals.matches.size,
+            companies: totals.companySet.size,
+          }
+        : null;
+    const atomic = restricted
+      ? [...atoms.values()].map((a) => ({ ...a, companies: a.companySet.size }))
+      : null;
+    return assembleReport(measured, total, {
+      groupBy: q.groupBy,
+      grain: q.period,
+      attribution: q.attribution,
+      atomic,
+    });
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The notification feed: new matches reach the officers of both companies through the trigger on
+ * matches (fired by the matcher's own set-based writer), workflow transitions reach the other side,
+ * both sides or the coordinators; the feed is paginated, per user, and never names a counterpart.
+ */
+import { scorePairOf, STREAM_COLUMNS, StreamRow, toMatchable } from '@symbiose/domain';
+import request from 'supertest';
+import { upsertPairs } from '../libs/domain/src/matching/match-writer';
+import { createUsers, tokenFor } from './factories';
+import {
+  act,
+  API,
+  bearer,
+  createMatchWorld,
+  insertHeatStream,
+  insertMatchedPair,
+  MatchWorld,
+  startMatchesApi,
+} from './matches-fixtures';
+import { ApiHarness } from './support/api-harness';
+
+interface Item {
+  id: string;
+  kind: string;
+  matchId: string | null;
+  streamId: string | null;
+  message: string;
+  data: Record<string, unknown>;
+  read: boolean;
+  readAt: string | null;
+  createdAt: string;
+}
+
+describe('notifications', () => {
+  let api: ApiHarness;
+  let world: MatchWorld;
+
+  beforeAll(async () => {
+    api = await startMatchesApi();
+    world = await createMatchWorld(api);
+  });
+  afterAll(async () => api?.close());
+
+  const feed = async (token: string, query = 'pageSize=100') => {
+    const res = await request(api.url).get(`${API}/notifications?${query}`).set(bearer(token)).expect(200);
+    return res.body as { items: Item[]; page: number; pageSize: number; total: number };
+  };
+  const unread = async (token: string) =>
+    (
+      (await request(api.url).get(`${API}/notifications/unread-count`).set(bearer(token)).expect(200))
+        .body as {
+        unread: number;
+      }
+    ).unread;
+  const ofMatch = (items: Item[], matchId: string) => items.filter((n) => n.matchId === matchId);
+
+  describe('new matches (trigger on the matcher’s insert)', () => {
+    it('reach every active officer of both companies once, about their own stream; not coordinators', async () => {
+      const [second, disabled] = await createUsers(api.db, [
+        { role: 'officer', companyId: world.a.company.id },
+        { role: 'officer', companyId: world.a.company.id, disabled: true },
+      ]);
+      const { matchId, supplyId, demandId } = await insertMatchedPair(api.db, world);
+      const rows = (await api.db.query(
+        `SELECT user_id, kind, stream_id FROM notifications WHERE match_id = $1 ORDER BY user_id`,
+        [matchId],
+      )) as { user_id: string; kind: string; stream_id: string }[];
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { user_id: world.a.officer.id, kind: 'match_proposed', stream_id: supplyId },
+          { user_id: second.id, kind: 'match_proposed', stream_id: supplyId },
+          { user_id: world.b.officer.id, kind: 'match_proposed', stream_id: demandId },
+        ]),
+      );
+      expect(rows).toHaveLength(3);
+      expect(rows.map((r) => r.user_id)).not.toContain(disabled.id);
+
+      const mine = ofMatch((await feed(world.a.token)).items, matchId);
+      expect(mine).toEqual([
+        expect.objectContaining({
+          kind: 'match_proposed',
+          streamId: supplyId,
+          read: false,
+          data: expect.objectContaining({
+            category: 'heat',
+            ownStreamId: supplyId,
+            counterpart: { direction: 'demand', category: 'heat', region: 'BE-VOV', municipality: 'Zelzate' },
+          }),
+        }),
+      ]);
+      expect(mine[0].message).toMatch(
+        /^New heat match for your supply stream "Aurora condenser loop .*": a demand in Zelzate \(BE-VOV\)$/,
+      );
+      expect(ofMatch((await feed(world.coordinator.token)).items, matchId)).toEqual([]);
+    });
+
+    it('are written set-based for a multi-row upsert, and not again when the matcher updates a pair', async () => {
+      const supplyId = await insertHeatStream(api.db, world.a, {
+        direction: 'supply',
+        title: 'Aurora multi',
+      });
+      const demands = await Promise.all(
+        [1, 2, 3].map((i) =>
+          insertHeatStream(api.db, world.b, {
+            direction: 'demand',
+            title: `Borealis multi ${i}`,
+            temperatureC: 60,
+          }),
+        ),
+      );
+      const streams = (await api.db.query(
+        `SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`,
+        [[supplyId, ...demands]],
+      )) as StreamRow[];
+      const s = toMatchable(streams.find((r) => r.id === supplyId)!);
+      const pairs = demands.map((d) => scorePairOf(s, toMatchable(streams.find((r) => r.id === d)!))!);
+      await api.db.transaction((m) => upsertPairs(m, pairs));
+      const count = async () =>
+        Number(
+          (
+            (await api.db.query(
+              `SELECT count(*) AS n FROM notifications n JOIN matches m ON m.id = n.match_id
+               WHERE m.supply_stream_id = $1 AND n.user_id = $2`,
+              [supplyId, world.a.officer.id],
+            )) as { n: string }[]
+          )[0].n,
+        );
+      expect(await count()).toBe(3);
+      // The same pairs with changed numbers: an update, not an insert.
+      await api.db.transaction((m) =>
+        upsertPairs(
+          m,
+          pairs.map((p) => ({ ...p, score: p.score + 1 })),
+        ),
+      );
+      expect(await count()).toBe(3);
+    });
+  });
+
+  describe('workflow transitions', () => {
+    it('interest → the other side; mutual interest → both sides and coordinators; approve/activate/close → both', async () => {
+      const { matchId } = await insertMatchedPair(api.db, world);
+      const kinds = async (token: string) =>
+        ofMatch((await feed(token)).items, matchId)
+          .map((n) => n.kind)
+          .sort();
+
+      expect((await act(api, world.a.token, matchId, 'interest', { version: 1 })).status).toBe(200);
+      expect(await kinds(world.a.token)).toEqual(['match_proposed']);
+      expect(await kinds(world.b.token)).toEqual(['counterpart_interest', 'match_proposed']);
+
+      expect((await act(api, world.b.token, matchId, 'interest', { version: 2 })).status).toBe(200);
+      expect(await kinds(world.a.token)).toEqual(['match_proposed', 'mutual_interest']);
+      expect(await kinds(world.b.token)).toEqual([
+        'counterpart_interest',
+        'match_proposed',
+        'mutual_interest',
+      ]);
+      expect(await kinds(world.coordinator.token)).toEqual(['mutual_interest']);
+
+      for (const [action, version] of [
+        ['approve', 3],
+        ['activate', 4],
+        ['close', 5],
+      ] as const) {
+        expect((await act(api, world.coordinator.token, matchId, action, { version })).status).toBe(200);
+      }
+      const expected = [
+        'match_activated',
+        'match_approved',
+        'match_closed',
+        'match_proposed',
+        'mutual_interest',
+      ];
+      expect(await kinds(world.a.token)).toEqual(expected);
+      expect(await kinds(world.b.token)).toEqual([...expected, 'counterpart_interest'].sort());
+      const approved = ofMatch((await feed(world.b.token)).items, matchId).find(
+        (n) => n.kind === 'match_approved',
+      );
+      expect(approved?.message).toMatch(
+        /^The heat match for your demand stream "Borealis tomato hall heating .*" was approved$/,
+      );
+      expect(approved?.data).toMatchObject({ action: 'approve', from: 'mutual_interest', to: 'approved' });
+    });
+
+    it('decline → the other side (and coordinators when it was awaiting approval); reject → both', async () => {
+      const first = await insertMatchedPair(api.db, world);
+      expect((await act(api, world.b.token, first.matchId, 'decline', { version: 1 })).status).toBe(200);
+      expect(ofMatch((await feed(world.a.token)).items, first.matchId).map((n) => n.kind)).toContain(
+        'match_declined',
+      );
+      expect(ofMatch((await feed(world.b.token)).items, first.matchId).map((n) => n.kind)).not.toContain(
+        'match_declined',
+      );
+      expect(ofMatch((await feed(world.coordinator.token)).items, first.matchId)).toEqual([]);
+
+      const second = await insertMatchedPair(api.db, world);
+      await act(api, world.a.token, second.matchId, 'interest', { version: 1 }).expect(200);
+      await act(api, world.b.token, second.matchId, 'interest', { version: 2 }).expect(200);
+      await act(api, world.a.token, second.matchId, 'decline', { version: 3 }).expect(200);
+      expect(
+        ofMatch((await feed(world.coordinator.token)).items, second.matchId)
+          .map((n) => n.kind)
+          .sort(),
+      ).toEqual(['match_declined', 'mutual_interest']);
+
+      const third = await insertMatchedPair(api.db, world);
+      await act(api, world.admin.token, third.matchId, 'reject', { version: 1 }).expect(200);
+      for (const token of [world.a.token, world.b.token]) {
+        expect(ofMatch((await feed(token)).items, third.matchId).map((n) => n.kind)).toContain(
+          'match_rejected',
+        );
+      }
+    });
+  });
+
+  describe('the feed', () => {
+    it('is paginated newest first, counts unread, marks one or all read, and is private to its user', async () => {
+      const [officer] = await createUsers(api.db, [{ role: 'officer', companyId: world.b.company.id }]);
+      const token = tokenFor(api, officer);
+      for (let i = 0; i < 5; i++) await insertMatchedPair(api.db, world);
+      expect(await unread(token)).toBe(5);
+
+      const page1 = await feed(token, 'page=1&pageSize=2');
+      const page3 = await feed(token, 'page=3&pageSize=2');
+      expect(page1).toMatchObject({ page: 1, pageSize: 2, total: 5 });
+      expect(page1.items).toHaveLength(2);
+      expect(page3.items).toHaveLength(1);
+      const all = (await feed(token)).items;
+      const times = all.map((n) => n.createdAt);
+      expect([...times].sort().reverse()).toEqual(times);
+      expect((await feed(token, 'page=9&pageSize=2')).items).toEqual([]);
+
+      const first = all[0];
+      const read = await request(api.url)
+        .post(`${API}/notifications/${first.id}/read`)
+        .set(bearer(token))
+        .expect(200);
+      expect(read.body).toMatchObject({ id: first.id, read: true, readAt: expect.any(String) });
+      const again = await request(api.url)
+        .post(`${API}/notifications/${first.id}/read`)
+        .set(bearer(token))
+        .expect(200);
+      expect(again.body.readAt).toBe(read.body.readAt);
+      expect(await unread(token)).toBe(4);
+      expect((await feed(token, 'unread=true')).total).toBe(4);
+
+      // Someone else's notification is not found, for an officer of the same company and for staff.
+      for (const other of [world.b.token, world.coordinator.token, world.admin.token]) {
+        await request(api.url).post(`${API}/notifications/${all[1].id}/read`).set(bearer(other)).expect(404);
+      }
+      expect(await unread(token)).toBe(4);
+
+      const allRead = await request(api.url)
+        .post(`${API}/notifications/read-all`)
+        .set(bearer(token))
+        .expect(200);
+      expect(allRead.body).toEqual({ marked: 4, unread: 0 });
+      expect(await unread(token)).toBe(0);
+      expect((await feed(token, 'unread=true')).items).toEqual([]);
+    });
+
+    it('validates its query and refuses province users', async () => {
+      for (const q of ['pageSize=101', 'page=0', 'unread=maybe', 'extra=1']) {
+        const res = await request(api.url).get(`${API}/notifications?${q}`).set(bearer(world.a.token));
+        expect(res.status).toBe(400);
+      }
+      await request(api.url).get(`${API}/notifications`).set(bearer(world.province.token)).expect(403);
+      await request(api.url)
+        .get(`${API}/notifications/unread-count`)
+        .set(bearer(world.province.token))
+        .expect(403);
+    });
+  });
+});
