@@ -13,7 +13,8 @@ describe('re-matching keeps matches a party acted on', () => {
   let world: MatchingWorld;
 
   beforeAll(async () => {
-    config = await isolatedConfig('acted_on', { MATCH_TOP_K: '1' });
+    // No sweeper during the test: it would race the fixture's direct updates.
+    config = await isolatedConfig('acted_on', { MATCH_TOP_K: '1', SWEEP_INTERVAL_MS: '3600000' });
     worker = await startWorker(config);
     db = worker.get(DataSource);
     queue = worker.get(JobQueue);

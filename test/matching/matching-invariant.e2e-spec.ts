@@ -36,7 +36,11 @@ describe('matching invariant: incremental == from scratch (real Postgres, Redis,
   let world: MatchingWorld;
 
   beforeAll(async () => {
-    config = await isolatedConfig('invariant', { MATCH_TOP_K: String(K), WORKER_CONCURRENCY: '2' });
+    config = await isolatedConfig('invariant', {
+      MATCH_TOP_K: String(K),
+      WORKER_CONCURRENCY: '2',
+      SWEEP_INTERVAL_MS: '3600000',
+    });
     workers = [await startWorker(config), await startWorker(config)];
     db = workers[0].get(DataSource);
     queue = workers[0].get(JobQueue);

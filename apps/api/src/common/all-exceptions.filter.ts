@@ -105,6 +105,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message: (exception as Error).message,
       };
     }
+    const pgCode = (exception as { code?: string; driverError?: { code?: string } })?.driverError?.code;
+    if (pgCode === '40P01' || pgCode === '40001') {
+      // Deadlock or serialization failure between concurrent writers: nothing was written; retrying works.
+      return { statusCode: 409, code: ErrorCode.Conflict, message: 'Concurrent update, please retry' };
+    }
     if (isDatabaseUnavailable(exception)) {
       return { statusCode: 503, code: ErrorCode.DependencyUnavailable, message: 'Database unavailable' };
     }
