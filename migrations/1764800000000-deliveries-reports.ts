@@ -111,7 +111,9 @@ export class DeliveriesReports1764800000000 implements MigrationInterface {
         n integer NOT NULL,
         energy_mwh numeric NOT NULL DEFAULT 0,
         co2_t numeric NOT NULL DEFAULT 0,
+        -- INCLUDE: reports read the values from the index alone (index-only scans).
         PRIMARY KEY (basis, supplier_region, receiver_region, category, month, kind, prev_month)
+          INCLUDE (n, energy_mwh, co2_t)
       )`);
     // Supplier-attributed scopes (receiver_region = '*') and a province's receiver-attributed cells.
     await q.query(

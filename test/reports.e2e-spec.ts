@@ -63,6 +63,7 @@ describe('savings reports (hand-computed data set)', () => {
   let provinceKey: string;
   const ids: Record<string, string> = {};
   const deliveryIds: Record<string, string[]> = {};
+  let siteB: TestSite;
 
   const report = (token: string, query: string) =>
     request(api.url).get(`${API}/reports/savings?${query}`).set(bearer(token));
@@ -85,6 +86,7 @@ describe('savings reports (hand-computed data set)', () => {
       D: await siteIn(db, d.id, 'BE-VAN'),
       E: await siteIn(db, e.id, 'BE-VOV'),
     };
+    siteB = site.B;
     const [coord, adm, off, prov] = await createUsers(db, [
       { role: 'coordinator' },
       { role: 'admin' },
@@ -672,6 +674,22 @@ describe('savings reports (hand-computed data set)', () => {
       )) as { n: number }[];
       expect(after[0].n).toBe(0);
       expect((await api.app.get(ReportSummaryService).check({ repair: false })).status).toBe('ok');
+    });
+
+    it("moves a site's exchanges to its corrected region (site change hook)", async () => {
+      const patch = (region: string) =>
+        request(api.url).patch(`${API}/sites/${siteB.id}`).set(bearer(coordinator)).send({ region });
+      await patch('NL-ZE').expect(200);
+      const moved = await report(coordinator, 'from=2025-01&to=2025-06&groupBy=region').expect(200);
+      // B (receiver of X1 and X2) now lies in NL-ZE, with C (receiver of X4); X1's April is verified by now.
+      expect(moved.body.rows).toEqual([
+        row({ region: 'BE-VAN', energySavedMWh: 410, co2AvoidedTonnes: 82, exchanges: 1, companies: 2 }),
+        row({ region: 'NL-ZE', energySavedMWh: 314, co2AvoidedTonnes: 200, exchanges: 3, companies: 4 }),
+      ]);
+      expect((await api.app.get(ReportSummaryService).check({ repair: false })).status).toBe('ok');
+      await patch('BE-VOV').expect(200);
+      const back = await report(coordinator, 'from=2025-01&to=2025-06&groupBy=region').expect(200);
+      expect(back.body.rows.map((r: Row) => r.region)).toEqual(['BE-VAN', 'BE-VOV', 'NL-ZE']);
     });
   });
 });

@@ -106,8 +106,8 @@ export class ReportSummaryService {
     const inIds = MATCHES_IN_PARAM('$1');
     // Old contributions (as stored, with the dims they were counted under) with sign -1, new with +1.
     const signed = `
-      new_mm AS (${matchMonthsSql(inIds)}),
-      new_dims AS (${matchDimsSql(inIds)}),
+      new_mm AS MATERIALIZED (${matchMonthsSql(inIds)}),
+      new_dims AS MATERIALIZED (${matchDimsSql(inIds)}),
       signed AS (
         SELECT n.match_id, n.basis, n.month, n.prev_month, n.energy_mwh, n.co2_t, 1 AS sign,
                nd.category, nd.supplier_region, nd.receiver_region, nd.supplier_company_id, nd.receiver_company_id
@@ -425,6 +425,7 @@ export class ReportSummaryService {
               0::numeric, 0::numeric
        FROM exp_cm GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     );
+    for (const table of ['exp_cm', 'exp_cells']) await m.query(`ANALYZE ${table}`);
   }
 
   private async compare(
@@ -441,16 +442,17 @@ export class ReportSummaryService {
     return row;
   }
 
-  /** Deletes live rows that differ from the rebuild and inserts the rebuild's missing ones. */
+  /**
+   * Deletes live rows that differ from the rebuild, then inserts the rebuild's rows whose key is
+   * missing (ON CONFLICT skips the ones that were equal; no anti-join against the growing table).
+   */
   private async repair(m: EntityManager, t: (typeof TABLES)[number]): Promise<void> {
     const cols = [...t.key, ...t.values];
     const same = cols.map((c) => `e.${c} = l.${c}`).join(' AND ');
-    const sameKey = t.key.map((c) => `e.${c} = l.${c}`).join(' AND ');
     await m.query(`DELETE FROM ${t.live} l WHERE NOT EXISTS (SELECT 1 FROM ${t.expected} e WHERE ${same})`);
     await m.query(
-      `INSERT INTO ${t.live} (${cols.join(', ')})
-       SELECT ${cols.map((c) => `e.${c}`).join(', ')} FROM ${t.expected} e
-       WHERE NOT EXISTS (SELECT 1 FROM ${t.live} l WHERE ${sameKey})`,
+      `INSERT INTO ${t.live} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${t.expected}
+       ON CONFLICT (${t.key.join(', ')}) DO NOTHING`,
     );
   }
 }

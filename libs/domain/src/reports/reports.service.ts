@@ -107,6 +107,8 @@ export function normaliseSavingsQuery(input: SavingsQueryInput): SavingsQuery {
 }
 
 interface GroupRow {
+  basis: string;
+  total: boolean;
   period_start: string | null;
   category: string | null;
   region: string | null;
@@ -117,6 +119,7 @@ interface GroupRow {
 }
 
 interface AtomicRow {
+  basis: string;
   month: string;
   category: string;
   supplier_region: string;
@@ -170,67 +173,82 @@ export class ReportsService {
         const { plan, items } = await latestPlanItemsWithRegions(m);
         return { ...base, ...this.potentialSection(query, items, restricted), plan };
       }
-      if (query.basis === 'approved')
-        return { ...base, ...(await this.summarySection(m, 'approved', query, restricted)) };
-      const realised = await this.summarySection(m, 'realised', query, restricted);
-      const unverified = await this.summarySection(m, 'unverified', query, restricted);
+      if (query.basis === 'approved') {
+        const { approved } = await this.summarySections(m, ['approved'], query, restricted);
+        return { ...base, ...approved };
+      }
+      const { realised, unverified } = await this.summarySections(
+        m,
+        ['realised', 'unverified'],
+        query,
+        restricted,
+      );
       return { ...base, ...realised, unverified };
     });
   }
 
-  /** One basis of the summary tables: grouped measures, totals and (for province users) atomic cells. */
-  private async summarySection(
+  /**
+   * Bases of the summary tables: grouped measures and totals in one statement, and for province users
+   * the atomic cells in another.
+   */
+  private async summarySections<B extends 'realised' | 'unverified' | 'approved'>(
     m: EntityManager,
-    basis: 'realised' | 'unverified' | 'approved',
+    bases: B[],
     q: SavingsQuery,
     restricted: boolean,
-  ): Promise<SavingsSection> {
-    const groups = await this.measure(m, basis, q, q.groupBy);
-    const [total] = await this.measure(m, basis, q, []);
-    const atomic = restricted ? await this.atomicCells(m, basis, q) : null;
-    return assembleReport(groups, total ?? null, {
-      groupBy: q.groupBy,
-      grain: q.period,
-      attribution: q.attribution,
-      atomic,
-    });
+  ): Promise<Record<B, SavingsSection>> {
+    const measured = await this.measure(m, bases, q);
+    const atomic = restricted ? await this.atomicCells(m, bases, q) : null;
+    const out = {} as Record<B, SavingsSection>;
+    for (const basis of bases) {
+      out[basis] = assembleReport(
+        measured.filter((g) => g.basis === basis && !g.total),
+        measured.find((g) => g.basis === basis && g.total) ?? null,
+        {
+          groupBy: q.groupBy,
+          grain: q.period,
+          attribution: q.attribution,
+          atomic: atomic ? atomic.filter((c) => c.basis === basis) : null,
+        },
+      );
+    }
+    return out;
   }
 
   /**
-   * Sums and distinct counts per group from report_cells. A member (exchange or company) counts in a
-   * period once: in its first month there, i.e. the rows whose previous month lies before the
-   * period's first month (clipped to `from`).
+   * Sums and distinct counts per group from report_cells, and the totals (the same without group
+   * keys) in the same statement. A member (exchange or company) counts in a period once: in its first
+   * month there, i.e. the rows whose previous month lies before the period's first month (clipped to
+   * `from`).
    */
   private async measure(
     m: EntityManager,
-    basis: string,
+    bases: string[],
     q: SavingsQuery,
-    groupBy: readonly GroupKey[],
-  ): Promise<MeasuredGroup[]> {
-    const params: unknown[] = [basis, `${q.from}-01`, `${q.to}-01`];
-    const byPeriod = groupBy.includes('period');
-    const bucket = !byPeriod
-      ? `$2::date`
-      : q.period === 'month'
-        ? `month`
-        : `date_trunc('${q.period}', month::timestamp)::date`;
-    const where = [`basis = $1`, `month BETWEEN $2::date AND $3::date`];
-    where.push(groupBy.includes('category') ? `category <> '*'` : `category = '*'`);
+  ): Promise<(MeasuredGroup & { basis: string; total: boolean })[]> {
+    const params: unknown[] = [bases, `${q.from}-01`, `${q.to}-01`];
     const attributed = q.attribution === 'receiver' ? 'receiver_region' : 'supplier_region';
     const other = q.attribution === 'receiver' ? 'supplier_region' : 'receiver_region';
-    const byRegion = groupBy.includes('region');
-    if (byRegion || q.region) {
-      where.push(`${other} = '*'`, `${attributed} <> '*'`);
-      if (q.region) {
-        params.push(q.region);
-        where.push(`${attributed} = $${params.length}`);
+    if (q.region) params.push(q.region);
+    const select = (groupBy: readonly GroupKey[], total: boolean) => {
+      const byPeriod = groupBy.includes('period');
+      const bucket = !byPeriod
+        ? `$2::date`
+        : q.period === 'month'
+          ? `month`
+          : `date_trunc('${q.period}', month::timestamp)::date`;
+      const where = [`basis = ANY($1::text[])`, `month BETWEEN $2::date AND $3::date`];
+      where.push(groupBy.includes('category') ? `category <> '*'` : `category = '*'`);
+      const byRegion = groupBy.includes('region');
+      if (byRegion || q.region) {
+        where.push(`${other} = '*'`, `${attributed} <> '*'`);
+        if (q.region) where.push(`${attributed} = $4`);
+      } else {
+        where.push(`supplier_region = '*'`, `receiver_region = '*'`);
       }
-    } else {
-      where.push(`supplier_region = '*'`, `receiver_region = '*'`);
-    }
-    const first = `greatest(${bucket}, $2::date)`;
-    const rows = (await m.query(
-      `SELECT ${byPeriod ? `to_char(${bucket}, 'YYYY-MM')` : 'NULL::text'} AS period_start,
+      const first = `greatest(${bucket}, $2::date)`;
+      return `SELECT basis, ${total} AS total,
+              ${byPeriod ? `to_char(${bucket}, 'YYYY-MM')` : 'NULL::text'} AS period_start,
               ${groupBy.includes('category') ? 'category' : 'NULL::text'} AS category,
               ${byRegion ? attributed : 'NULL::text'} AS region,
               sum(energy_mwh) FILTER (WHERE kind = 'match') AS energy,
@@ -239,10 +257,15 @@ export class ReportsService {
               coalesce(sum(n) FILTER (WHERE kind = 'company' AND prev_month < ${first}), 0)::int AS companies
        FROM report_cells
        WHERE ${where.join(' AND ')}
-       GROUP BY 1, 2, 3`,
+       GROUP BY 1, 2, 3, 4, 5`;
+    };
+    const rows = (await m.query(
+      `${select(q.groupBy, false)} UNION ALL ${select([], true)}`,
       params,
     )) as GroupRow[];
     return rows.map((r) => ({
+      basis: r.basis,
+      total: r.total,
       periodStart: r.period_start ?? undefined,
       category: r.category ?? undefined,
       region: r.region ?? undefined,
@@ -254,21 +277,26 @@ export class ReportsService {
   }
 
   /** The pair cells (month × category × both regions) of the caller's region, with distinct companies. */
-  private async atomicCells(m: EntityManager, basis: string, q: SavingsQuery): Promise<AtomicCell[]> {
+  private async atomicCells(
+    m: EntityManager,
+    bases: string[],
+    q: SavingsQuery,
+  ): Promise<(AtomicCell & { basis: string })[]> {
     const attributed = q.attribution === 'receiver' ? 'receiver_region' : 'supplier_region';
     const other = q.attribution === 'receiver' ? 'supplier_region' : 'receiver_region';
     const rows = (await m.query(
-      `SELECT to_char(month, 'YYYY-MM') AS month, category, supplier_region, receiver_region,
+      `SELECT basis, to_char(month, 'YYYY-MM') AS month, category, supplier_region, receiver_region,
               sum(energy_mwh) FILTER (WHERE kind = 'match') AS energy,
               sum(co2_t) FILTER (WHERE kind = 'match') AS co2,
               coalesce(sum(n) FILTER (WHERE kind = 'company'), 0)::int AS companies
        FROM report_cells
-       WHERE basis = $1 AND month BETWEEN $2::date AND $3::date AND ${attributed} = $4
+       WHERE basis = ANY($1::text[]) AND month BETWEEN $2::date AND $3::date AND ${attributed} = $4
          AND ${other} <> '*' AND category <> '*'
-       GROUP BY 1, 2, 3, 4`,
-      [basis, `${q.from}-01`, `${q.to}-01`, q.region],
+       GROUP BY 1, 2, 3, 4, 5`,
+      [bases, `${q.from}-01`, `${q.to}-01`, q.region],
     )) as AtomicRow[];
     return rows.map((r) => ({
+      basis: r.basis,
       month: r.month,
       category: r.category,
       supplierRegion: r.supplier_region,
