@@ -24,6 +24,19 @@ describe('re-matching keeps matches a party acted on', () => {
   });
   afterAll(async () => worker.close());
 
+  /** The worker's own jobs (allocation, reports) may deadlock with these fixture writes; Postgres says retry. */
+  async function write(sql: string, params: unknown[] = []): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db.query(sql, params);
+        return;
+      } catch (err) {
+        if ((err as { driverError?: { code?: string } }).driverError?.code !== '40P01' || attempt >= 5)
+          throw err;
+      }
+    }
+  }
+
   async function matchAll(ids: { id: string; version: number }[]) {
     for (const s of ids) await queue.add(JobName.MatchStream, { streamId: s.id, version: s.version });
     await drain(db, queue);
@@ -43,24 +56,22 @@ describe('re-matching keeps matches a party acted on', () => {
     const demand = await insertStream(db, a, 'demand', rnd, 'co2');
     const supply = await insertStream(db, b, 'supply', rnd, 'co2');
     // Pure enough CO2 for any need, so every supply here serves every demand.
-    await db.query(`UPDATE streams SET quality = CASE direction WHEN 'supply' THEN '{"purityPct": 99.9}'::jsonb
+    await write(`UPDATE streams SET quality = CASE direction WHEN 'supply' THEN '{"purityPct": 99.9}'::jsonb
       ELSE '{"purityPct": 95}'::jsonb END WHERE category = 'co2'`);
     await matchAll([demand, supply]);
     expect(await row(supply.id, demand.id)).toMatchObject({ status: 'proposed', qualifies: true });
 
     // The supplier's officer says interest (what the workflow records).
-    await db.query(
+    await write(
       `UPDATE matches SET supply_interest = 'interested' WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
       [supply.id, demand.id],
     );
     // A far better supplier appears and the first supply gains a better demand: with K = 1 the pair is
     // now in neither top K, which would delete an untouched match.
     const big = await insertStream(db, c, 'supply', rnd, 'co2');
-    await db.query(`UPDATE streams SET annual_quantity = 1e7, quantity_amount = 1e7 WHERE id = $1`, [big.id]);
+    await write(`UPDATE streams SET annual_quantity = 1e7, quantity_amount = 1e7 WHERE id = $1`, [big.id]);
     const better = await insertStream(db, world.sites[3], 'demand', rnd, 'co2');
-    await db.query(`UPDATE streams SET annual_quantity = 1e7, quantity_amount = 1e7 WHERE id = $1`, [
-      better.id,
-    ]);
+    await write(`UPDATE streams SET annual_quantity = 1e7, quantity_amount = 1e7 WHERE id = $1`, [better.id]);
     await matchAll([big, better]);
     const kept = await row(supply.id, demand.id);
     expect(kept).toMatchObject({ status: 'proposed', supply_interest: 'interested', qualifies: true });
