@@ -1,16 +1,12 @@
 /**
- * Two matchers used around the product's one (libs/domain full-match.ts), on the same streams:
- *
- * - `naiveAllPairs`: the naive baseline of scenario 3 — the product's per-pair work (scorePairOf, per
- *   supply top K, per demand buffers) but every supply against every demand of its category, no
- *   spatial index. Run on a stratified sample of supplies and scaled by pair count.
- * - `keptPairsFast`: the same bounded-storage rule (top K of either side, DESIGN "Storage stays
- *   bounded") computed with allocation-free scoring (scorePairInto) into fixed-size binary heaps, so a
- *   100k region's store can be written in a minute when the product's full re-match cannot finish in
- *   the time budget. A unit test checks that it keeps exactly the pairs matchFromScratch keeps.
+ * Candidate pairs of a region as the product's full re-match sees them (libs/domain full-match.ts:
+ * each active supply against the other companies' same-category demands inside its reach box), and
+ * the naive baseline of scenario 3 — the product's per-pair work (scorePairOf, per-supply top K,
+ * per-demand buffers) with every same-category demand as a candidate, no spatial index, run on a
+ * stratified sample of supplies and scaled by pair count.
  */
 import { type MatchableStream, type ScoredPair, scorePairOf, pairKey, topK } from '@symbiose/domain';
-import { maxReachKm, ScoreBuffer, scorePairInto } from '@symbiose/engine';
+import { maxReachKm } from '@symbiose/engine';
 import KDBush from 'kdbush';
 
 const KM_PER_DEGREE_LAT = 111.2;
@@ -92,165 +88,6 @@ export function naiveAllPairs(
     totalPairs,
     extrapolatedMs: pairsScored > 0 ? (ms * totalPairs) / pairsScored : NaN,
   };
-}
-
-/** Fixed-capacity heaps of candidate pairs, worst kept pair at each root. */
-class PairHeaps {
-  readonly size: Int32Array;
-  readonly other: Int32Array;
-  readonly score: Float64Array;
-  readonly energy: Float64Array;
-  readonly route: Float64Array;
-
-  constructor(
-    heaps: number,
-    private readonly k: number,
-    /** Ranks two pairs by ids when score, energy and route tie: negative when (a) ranks first. */
-    private readonly tieBreak: (heap: number, a: number, b: number) => number,
-  ) {
-    this.size = new Int32Array(heaps);
-    this.other = new Int32Array(heaps * k);
-    this.score = new Float64Array(heaps * k);
-    this.energy = new Float64Array(heaps * k);
-    this.route = new Float64Array(heaps * k);
-  }
-
-  /** Negative when slot a ranks before (is better than) the candidate values. */
-  private cmp(h: number, slot: number, other: number, score: number, energy: number, route: number): number {
-    if (this.score[slot] !== score) return score - this.score[slot];
-    if (this.energy[slot] !== energy) return energy - this.energy[slot];
-    if (this.route[slot] !== route) return this.route[slot] - route;
-    return this.tieBreak(h, this.other[slot], other);
-  }
-
-  private set(slot: number, other: number, score: number, energy: number, route: number) {
-    this.other[slot] = other;
-    this.score[slot] = score;
-    this.energy[slot] = energy;
-    this.route[slot] = route;
-  }
-
-  private swap(a: number, b: number) {
-    const o = this.other[a];
-    const s = this.score[a];
-    const e = this.energy[a];
-    const r = this.route[a];
-    this.set(a, this.other[b], this.score[b], this.energy[b], this.route[b]);
-    this.set(b, o, s, e, r);
-  }
-
-  /** Slot a worse than slot b (ranks after it). */
-  private worse(h: number, a: number, b: number): boolean {
-    return this.cmp(h, a, this.other[b], this.score[b], this.energy[b], this.route[b]) > 0;
-  }
-
-  offer(h: number, other: number, score: number, energy: number, route: number): void {
-    const base = h * this.k;
-    const n = this.size[h];
-    if (n < this.k) {
-      let i = n;
-      this.set(base + i, other, score, energy, route);
-      this.size[h] = n + 1;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!this.worse(h, base + i, base + parent)) break;
-        this.swap(base + i, base + parent);
-        i = parent;
-      }
-      return;
-    }
-    // Full: replace the root (the worst kept) only if the candidate ranks before it.
-    if (this.cmp(h, base, other, score, energy, route) <= 0) return;
-    this.set(base, other, score, energy, route);
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let worst = i;
-      if (l < n && this.worse(h, base + l, base + worst)) worst = l;
-      if (r < n && this.worse(h, base + r, base + worst)) worst = r;
-      if (worst === i) break;
-      this.swap(base + i, base + worst);
-      i = worst;
-    }
-  }
-
-  clear(h: number): void {
-    this.size[h] = 0;
-  }
-
-  *members(h: number): Generator<number> {
-    const base = h * this.k;
-    for (let i = 0; i < this.size[h]; i++) yield this.other[base + i];
-  }
-}
-
-export interface FastKeptResult {
-  kept: ScoredPair[];
-  scored: number;
-  qualifying: number;
-  ms: number;
-}
-
-/** The pairs the bounded-storage rule keeps (top K of the supply or of the demand), fast. */
-export function keptPairsFast(streams: readonly MatchableStream[], k: number): FastKeptResult {
-  const started = performance.now();
-  const active = streams.filter((s) => s.status === 'active');
-  const supplies = active.filter((s) => s.direction === 'supply');
-  const demands = active.filter((s) => s.direction === 'demand');
-  const byCategory = new Map<string, number[]>();
-  demands.forEach((d, i) => {
-    const list = byCategory.get(d.category) ?? [];
-    list.push(i);
-    byCategory.set(d.category, list);
-  });
-  const indexes = new Map<string, KDBush>();
-  for (const [category, list] of byCategory) {
-    const index = new KDBush(list.length);
-    for (const i of list) index.add(demands[i].site.longitude, demands[i].site.latitude);
-    index.finish();
-    indexes.set(category, index);
-  }
-  const idCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  let currentSupply = 0;
-  // Supply heap: "other" is a demand index; ties break on supply id (equal) then demand id.
-  const supplyHeap = new PairHeaps(1, k, (_h, a, b) => idCmp(demands[a].id, demands[b].id));
-  // Demand heaps: "other" is a supply index; ties break on supply id.
-  const demandHeaps = new PairHeaps(demands.length, k, (_h, a, b) => idCmp(supplies[a].id, supplies[b].id));
-  const keptKeys = new Set<number>();
-  const buf = new ScoreBuffer();
-  let scored = 0;
-  let qualifying = 0;
-  for (let si = 0; si < supplies.length; si++) {
-    currentSupply = si;
-    const s = supplies[si];
-    const list = byCategory.get(s.category);
-    const index = indexes.get(s.category);
-    if (!list || !index) continue;
-    supplyHeap.clear(0);
-    const [minLon, minLat, maxLon, maxLat] = reachBox(s);
-    for (const hit of index.range(minLon, minLat, maxLon, maxLat)) {
-      const di = list[hit];
-      const d = demands[di];
-      if (d.companyId === s.companyId) continue;
-      scored++;
-      if (!scorePairInto(buf, s, d)) continue;
-      qualifying++;
-      supplyHeap.offer(0, di, buf.netCo2, buf.energySaved, buf.routeKm);
-      demandHeaps.offer(di, currentSupply, buf.netCo2, buf.energySaved, buf.routeKm);
-    }
-    for (const di of supplyHeap.members(0)) keptKeys.add(si * demands.length + di);
-  }
-  for (let di = 0; di < demands.length; di++) {
-    for (const si of demandHeaps.members(di)) keptKeys.add(si * demands.length + di);
-  }
-  const kept: ScoredPair[] = [];
-  for (const key of keptKeys) {
-    const si = Math.floor(key / demands.length);
-    const pair = scorePairOf(supplies[si], demands[key - si * demands.length]);
-    if (pair) kept.push(pair);
-  }
-  return { kept, scored, qualifying, ms: performance.now() - started };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { BenchConfig, loadBenchConfig, REPO_ROOT, type ScenarioKey } from './config';
 import type { BenchContext } from './context';
 import { matchFromScratch } from '@symbiose/domain';
-import { countCandidates, qualifyingPairsSample } from './kept-kernel';
+import { countCandidates, qualifyingPairsSample } from './candidates';
 import { loadAverage, machineInfo } from './machine';
 import { quiesce } from './quiesce';
 import {

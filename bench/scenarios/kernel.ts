@@ -6,7 +6,7 @@ import type { MatchableStream } from '@symbiose/domain';
 import { benchScoreKernel, estimatePair, scorePair, type StreamFacts } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import type { BenchContext } from '../context';
-import { reachBox } from '../kept-kernel';
+import { reachBox } from '../candidates';
 import type { ScenarioResult } from '../report';
 import { fmt } from '../stats';
 

@@ -7,7 +7,7 @@
 import type { MatchableStream } from '@symbiose/domain';
 import type { BenchContext } from '../context';
 import { requireServices } from '../context';
-import { naiveAllPairs, type NaiveResult } from '../kept-kernel';
+import { naiveAllPairs, type NaiveResult } from '../candidates';
 import { logMessages, type BenchServices } from '../services';
 import { fmt, sleep } from '../stats';
 
@@ -179,7 +179,6 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
         baseline: { name: 'naive all-pairs (extrapolated, compute only)', values: naiveS },
         ratio: 'faster' as const,
         target: headline ? { text: '≤ 30 s and ≥ 50× faster than naive', met: false } : undefined,
-        note: r.error ?? undefined,
       });
     }
     const runs = s.runs;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { connect, createUsers, prepareDatabase, recreateDatabase, TokenMinter } from '../bench-db';
 import { REPO_ROOT, type BenchConfig } from '../config';
-import { qualifyingPairsSample } from '../kept-kernel';
+import { qualifyingPairsSample } from '../candidates';
 import { quiesce } from '../quiesce';
 import { generateRegion, toMatchableStream } from '../region.generator';
 import { loadRegion } from '../region.loader';
