@@ -5,23 +5,22 @@
  * per-demand buffers) with every same-category demand as a candidate, no spatial index, run on a
  * stratified sample of supplies and scaled by pair count.
  */
-import { type MatchableStream, type ScoredPair, scorePairOf, pairKey, topK } from '@symbiose/domain';
-import { maxReachKm } from '@symbiose/engine';
+import {
+  type MatchableStream,
+  type ScoredPair,
+  scorePairOf,
+  pairKey,
+  topK,
+  reachBox as productReachBox,
+} from '@symbiose/domain';
 import KDBush from 'kdbush';
 
-const KM_PER_DEGREE_LAT = 111.2;
-
-/** The lat/lon box the product's full-match.ts searches for a supply (same arithmetic). */
+/** The lat/lon box the product's matcher searches (the product's own function, as a tuple). */
 export function reachBox(
   s: MatchableStream,
 ): [minLon: number, minLat: number, maxLon: number, maxLat: number] {
-  const reach = Math.min(maxReachKm(s.category), s.maxDistanceKm ?? Infinity);
-  const dLat = reach / KM_PER_DEGREE_LAT;
-  const lat = s.site.latitude;
-  const maxAbsLat = Math.min(89, Math.abs(lat) + dLat);
-  const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
-  const lon = s.site.longitude;
-  return [lon - dLon, lat - dLat, lon + dLon, lat + dLat];
+  const box = productReachBox(s);
+  return [box.minLon, box.minLat, box.maxLon, box.maxLat];
 }
 
 export interface NaiveResult {

@@ -64,3 +64,4 @@ export * from './reports/reports.module';
 export * from './deliveries/delivery-rules';
 export * from './deliveries/deliveries.service';
 export * from './deliveries/deliveries.module';
+export * from './matching/reach-box';

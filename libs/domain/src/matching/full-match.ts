@@ -2,15 +2,13 @@ import {
   CANONICAL_UNIT,
   CURRENT_FACTOR_SET,
   flagsFromMask,
-  maxReachKm,
   ScoreBuffer,
   scorePairInto,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
 import { pairKey } from './pair-ranking';
-
-const KM_PER_DEGREE_LAT = 111.2;
+import { reachBox } from './reach-box';
 
 export interface FullMatchResult {
   /** Pairs kept by the bounded-storage rule (top K of either side). */
@@ -102,15 +100,10 @@ export async function matchFromScratch(
     const demands = demandsByCategory.get(supply.category);
     const spatial = indexes.get(supply.category);
     if (demands && spatial) {
-      const reach = Math.min(maxReachKm(supply.category), supply.maxDistanceKm ?? Infinity);
-      const dLat = reach / KM_PER_DEGREE_LAT;
-      const lat = supply.site.latitude;
-      const maxAbsLat = Math.min(89, Math.abs(lat) + dLat);
-      const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
-      const lon = supply.site.longitude;
+      const box = reachBox(supply);
       const supplyTop = new TopK(k);
       const unit = CANONICAL_UNIT[supply.category];
-      for (const id of spatial.index.range(lon - dLon, lat - dLat, lon + dLon, lat + dLat)) {
+      for (const id of spatial.index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
         const demand = demands[id];
         if (demand.companyId === supply.companyId) continue;
         scored++;

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, JobQueue } from '@symbiose/core';
-import { maxReachKm } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
@@ -16,11 +15,10 @@ import {
 } from './matching.types';
 import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
+import { reachBox } from './reach-box';
 
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
 export const MATCHING_LOCK_ID = 7_356_110_043;
-
-const KM_PER_DEGREE_LAT = 111.2;
 
 const UPSERT_CHUNK = 20_000;
 
@@ -285,10 +283,7 @@ export class MatchingService {
 
   /** Active opposite-direction streams of the same category inside the category's reach (lat/lon box on an index). */
   async loadCandidates(m: EntityManager | DataSource, s: MatchableStream): Promise<MatchableStream[]> {
-    const reach = Math.min(maxReachKm(s.category), s.maxDistanceKm ?? Infinity);
-    const dLat = reach / KM_PER_DEGREE_LAT;
-    const maxAbsLat = Math.min(89, Math.abs(s.site.latitude) + dLat);
-    const dLon = Math.min(180, reach / (KM_PER_DEGREE_LAT * Math.cos((maxAbsLat * Math.PI) / 180)));
+    const box = reachBox(s);
     const rows = (await m.query(
       `SELECT ${STREAM_COLUMNS} FROM stream_match_state
        WHERE category = $1 AND direction = $2 AND status = 'active'
@@ -296,10 +291,10 @@ export class MatchingService {
       [
         s.category,
         s.direction === 'supply' ? 'demand' : 'supply',
-        s.site.latitude - dLat,
-        s.site.latitude + dLat,
-        s.site.longitude - dLon,
-        s.site.longitude + dLon,
+        box.minLat,
+        box.maxLat,
+        box.minLon,
+        box.maxLon,
         s.companyId,
       ],
     )) as StreamRow[];
