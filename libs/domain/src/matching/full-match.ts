@@ -4,10 +4,11 @@ import {
   flagsFromMask,
   ScoreBuffer,
   scorePairInto,
+  counterpartPartitions,
+  partitionOf,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
-import { pairKey } from './pair-ranking';
 import { reachBox } from './reach-box';
 
 export interface FullMatchResult {
@@ -63,11 +64,19 @@ class TopK {
   }
 }
 
+interface Partition {
+  demands: MatchableStream[];
+  index: KDBush;
+  tops: (TopK | undefined)[];
+}
+
 /**
- * From-scratch matching of a set of active streams with an in-memory spatial index per category:
- * every supply is scored against the demands inside its reach box; every stream keeps a bounded
- * top-K buffer, and the kept set is the union of all buffers. Scoring goes into one reusable buffer
- * and a pair object is only made when it enters a top K, so dense regions cost no garbage.
+ * From-scratch matching of a set of active streams with an in-memory spatial index per candidate
+ * partition (category, and material type or water quality: see the engine's match.partition): every
+ * supply is scored against the demands of the partitions it can serve inside its reach box; every
+ * stream keeps a bounded top-K buffer, and the kept set is the union of all buffers. Scoring goes into
+ * one reusable buffer and a pair object is only made when it enters a top K, so dense regions cost no
+ * garbage; a pair held by both of its sides' buffers is one object, so the union is a set of objects.
  */
 export async function matchFromScratch(
   streams: readonly MatchableStream[],
@@ -76,34 +85,44 @@ export async function matchFromScratch(
 ): Promise<FullMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
   const supplies = active.filter((s) => s.direction === 'supply');
-  const demandsByCategory = new Map<string, MatchableStream[]>();
+  const demandsByPartition = new Map<string, MatchableStream[]>();
   for (const s of active) {
     if (s.direction !== 'demand') continue;
-    const list = demandsByCategory.get(s.category) ?? [];
+    const key = partitionOf(s);
+    const list = demandsByPartition.get(key) ?? [];
     list.push(s);
-    demandsByCategory.set(s.category, list);
+    demandsByPartition.set(key, list);
   }
-  const indexes = new Map<string, { index: KDBush; tops: (TopK | undefined)[] }>();
-  for (const [category, list] of demandsByCategory) {
-    const index = new KDBush(list.length);
-    for (const d of list) index.add(d.site.longitude, d.site.latitude);
+  const partitions = new Map<string, Partition>();
+  for (const [key, demands] of demandsByPartition) {
+    const index = new KDBush(demands.length);
+    for (const d of demands) index.add(d.site.longitude, d.site.latitude);
     index.finish();
-    indexes.set(category, { index, tops: new Array<TopK | undefined>(list.length) });
+    partitions.set(key, { demands, index, tops: new Array<TopK | undefined>(demands.length) });
   }
+  // Flags are few distinct masks: one shared (never mutated) array per mask instead of one per pair.
+  const flagArrays = new Map<number, string[]>();
+  const flagsOf = (mask: number): string[] => {
+    let flags = flagArrays.get(mask);
+    if (!flags) flagArrays.set(mask, (flags = flagsFromMask(mask)));
+    return flags;
+  };
   const buffer = new ScoreBuffer();
-  const kept = new Map<string, ScoredPair>();
+  const kept: ScoredPair[] = [];
+  const inKept = new Set<ScoredPair>();
   let qualifying = 0;
   let scored = 0;
   const progressStep = Math.max(50, Math.min(2000, Math.ceil(supplies.length / 50)));
   for (let i = 0; i < supplies.length; i++) {
     const supply = supplies[i];
-    const demands = demandsByCategory.get(supply.category);
-    const spatial = indexes.get(supply.category);
-    if (demands && spatial) {
-      const box = reachBox(supply);
-      const supplyTop = new TopK(k);
-      const unit = CANONICAL_UNIT[supply.category];
-      for (const id of spatial.index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
+    const box = reachBox(supply);
+    const supplyTop = new TopK(k);
+    const unit = CANONICAL_UNIT[supply.category];
+    for (const key of counterpartPartitions(supply)) {
+      const partition = partitions.get(key);
+      if (!partition) continue;
+      const { demands, index, tops } = partition;
+      for (const id of index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
         const demand = demands[id];
         if (demand.companyId === supply.companyId) continue;
         scored++;
@@ -111,7 +130,7 @@ export async function matchFromScratch(
         qualifying++;
         const b = buffer;
         const inSupply = supplyTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
-        let demandTop = spatial.tops[id];
+        let demandTop = tops[id];
         const inDemand =
           !demandTop || demandTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
         if (!inSupply && !inDemand) continue;
@@ -128,26 +147,29 @@ export async function matchFromScratch(
           mode: b.mode,
           gross: b.grossCo2,
           deducted: b.deductedCo2,
-          flags: flagsFromMask(b.flagsMask),
+          flags: flagsOf(b.flagsMask),
         };
         if (inSupply) supplyTop.insert(pair);
         if (inDemand) {
-          if (!demandTop) spatial.tops[id] = demandTop = new TopK(k);
+          if (!demandTop) tops[id] = demandTop = new TopK(k);
           demandTop.insert(pair);
         }
       }
-      for (const p of supplyTop.items) kept.set(pairKey(p.supplyId, p.demandId), p);
+    }
+    for (const p of supplyTop.items) {
+      kept.push(p);
+      inKept.add(p);
     }
     // Report progress (and let the event loop breathe: lock renewal, shutdown signals) about every 2 %.
     if (onProgress && ((i + 1) % progressStep === 0 || i === supplies.length - 1)) {
       await onProgress(i + 1, supplies.length);
     }
   }
-  for (const { tops } of indexes.values()) {
+  for (const { tops } of partitions.values()) {
     for (const top of tops) {
       if (!top) continue;
-      for (const p of top.items) kept.set(pairKey(p.supplyId, p.demandId), p);
+      for (const p of top.items) if (!inKept.has(p)) kept.push(p);
     }
   }
-  return { kept: [...kept.values()], qualifying, scored };
+  return { kept, qualifying, scored };
 }
