@@ -6,6 +6,7 @@ import { MatchingState1764550000000 } from './1764550000000-matching-state';
 import { Allocation1764700000000 } from './1764700000000-allocation';
 import { MatchWorkflow1764600000000 } from './1764600000000-match-workflow';
 import { DeliveriesReports1764800000000 } from './1764800000000-deliveries-reports';
+import { MatchStateSync1764950000000 } from './1764950000000-match-state-sync';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Allocation1764700000000,
   MatchWorkflow1764600000000,
   DeliveriesReports1764800000000,
+  MatchStateSync1764950000000,
 ];

@@ -8,6 +8,7 @@ import { loadConfig, QueueName } from '@symbiose/core';
 import {
   createDataSource,
   MatchingService,
+  MatchStateCache,
   scoreAgainst,
   toMatchable,
   STREAM_COLUMNS,
@@ -132,6 +133,7 @@ export async function incrementalScenario(
   const matcher = new MatchingService(
     ds,
     loadConfig({ DATABASE_URL: cfg.databaseUrl, MATCH_TOP_K: String(cfg.matchTopK) }),
+    new MatchStateCache(),
   );
   const quiet = await quiesce(services);
   let removed = quiet.removedAllocations;

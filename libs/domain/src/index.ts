@@ -10,6 +10,7 @@ export * from './identity/principal';
 export * from './streams/stream.entity';
 export * from './matching/matching.module';
 export * from './matching/matching.service';
+export * from './matching/match-state.cache';
 export * from './matching/match-runs.service';
 export * from './matching/dirty-streams';
 export * from './matching/pair-ranking';

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, JobQueue } from '@symbiose/core';
+import { CATEGORIES } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
+import { MatchStateCache } from './match-state.cache';
 import { deleteProposed, markNotQualifying, upsertPairs } from './match-writer';
 import {
   MatchableStream,
@@ -38,6 +40,13 @@ export interface MatchStreamResult {
   pairs: number;
   kept: number;
   recomputedCounterparts: number;
+  /** Candidates taken from the in-memory state (reach box, partitions, other companies). */
+  candidates: number;
+  /** Finding the candidates in the in-memory state. */
+  lookupMs: number;
+  /** Syncing the in-memory state with the store first (rows written by other jobs since). */
+  syncMs: number;
+  /** Lookup + scoring + any counterpart recomputation; excludes the sync and every read or write of matches. */
   computeMs: number;
 }
 
@@ -61,8 +70,27 @@ export class MatchingService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly state: MatchStateCache,
     @Optional() private readonly queue?: JobQueue,
   ) {}
+
+  /**
+   * One locked matching transaction: in-process callers queue on the cache, processes on the advisory
+   * lock; the in-memory state is synced once the lock is held and dropped if the transaction fails.
+   */
+  private locked<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.state.exclusive(async () => {
+      try {
+        return await this.db.transaction(async (m) => {
+          await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+          return fn(m);
+        });
+      } catch (err) {
+        this.state.invalidate();
+        throw err;
+      }
+    });
+  }
 
   get k(): number {
     return this.config.MATCH_TOP_K;
@@ -73,18 +101,27 @@ export class MatchingService {
    * the stored proposed matches equal what a from-scratch run would keep (top K of either side).
    */
   async matchStream(streamId: string): Promise<MatchStreamResult> {
-    const done = await this.db.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+    const done = await this.locked(async (m) => {
       // Take the stream's current data into the processed state; everything else is read from that state.
       await m.query(snapshotSql('id = $1'), [streamId]);
-      const [row] = (await m.query(`SELECT ${STREAM_COLUMNS} FROM stream_match_state WHERE id = $1`, [
-        streamId,
-      ])) as StreamRow[];
-      if (!row)
-        return { streamId, version: null, pairs: 0, kept: 0, recomputedCounterparts: 0, computeMs: 0 };
-      const stream = toMatchable(row);
+      const synced = performance.now();
+      await this.state.sync(m);
+      const syncMs = performance.now() - synced;
+      const stream = this.state.get(streamId);
+      if (!stream) {
+        const none = {
+          pairs: 0,
+          kept: 0,
+          recomputedCounterparts: 0,
+          candidates: 0,
+          lookupMs: 0,
+          computeMs: 0,
+        };
+        return { streamId, version: null, ...none, syncMs };
+      }
       const started = performance.now();
-      const candidates = stream.status === 'active' ? await this.loadCandidates(m, stream) : [];
+      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
+      const lookupMs = performance.now() - started;
       const newPairs = scoreAgainst(stream, candidates);
       let computeMs = performance.now() - started;
       const result = await this.applyStreamChange(m, stream, newPairs);
@@ -99,6 +136,9 @@ export class MatchingService {
         pairs: newPairs.length,
         kept: result.kept,
         recomputedCounterparts: result.recomputed,
+        candidates: candidates.length,
+        lookupMs,
+        syncMs,
         computeMs,
       };
     });
@@ -146,13 +186,10 @@ export class MatchingService {
     const started = performance.now();
     const entrants: ScoredPair[] = [];
     if (recompute.size > 0) {
-      const rows = (await m.query(
-        `SELECT ${STREAM_COLUMNS} FROM stream_match_state WHERE id = ANY($1::uuid[])`,
-        [[...recompute]],
-      )) as StreamRow[];
-      for (const row of rows) {
-        const c = toMatchable(row);
-        const pairs = c.status === 'active' ? scoreAgainst(c, await this.loadCandidates(m, c)) : [];
+      for (const id of recompute) {
+        const c = this.state.get(id);
+        if (!c) continue;
+        const pairs = c.status === 'active' ? scoreAgainst(c, this.state.candidatesOf(c)) : [];
         const top = topK(pairs, K);
         const topKeys = new Set(top.map((p) => pairKey(p.supplyId, p.demandId)));
         for (const p of top) {
@@ -208,58 +245,36 @@ export class MatchingService {
   ): Promise<FullRematchResult> {
     const started = performance.now();
     let computeMs = 0;
-    let result: Awaited<ReturnType<typeof matchFromScratch>> | undefined;
     let streamCount = 0;
+    const totals = { qualifying: 0, scored: 0, kept: 0 };
     // One locked transaction: incremental jobs wait, and the processed state, the matches and
     // matched_version all move together to the data read here.
-    const written = await this.db.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+    const written = await this.locked(async (m) => {
       await m.query(snapshotSql('true'));
-      const rows = (await m.query(`SELECT ${STREAM_COLUMNS} FROM stream_match_state`)) as StreamRow[];
-      const streams = rows.map(toMatchable);
+      await this.state.sync(m);
+      const streams = this.state.all();
       streamCount = streams.length;
       const byId = new Map(streams.map((s) => [s.id, s]));
-      result = await matchFromScratch(streams, this.k, onProgress);
-      computeMs = performance.now() - started;
-      const keptKeys = new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)));
-      const existing: {
-        supply_stream_id: string;
-        demand_stream_id: string;
-        status: string;
-        qualifies: boolean;
-        acted_on: boolean;
-      }[] = await m.query(
-        `SELECT supply_stream_id, demand_stream_id, status, qualifies,
-           (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
-         FROM matches WHERE qualifies OR status <> 'expired'`,
-      );
-      const upserts: ScoredPair[] = [...result.kept];
-      const notQualifying: [string, string][] = [];
-      const dropped: [string, string][] = [];
-      for (const row of existing) {
-        if (keptKeys.has(pairKey(row.supply_stream_id, row.demand_stream_id))) continue;
-        const supply = byId.get(row.supply_stream_id);
-        const demand = byId.get(row.demand_stream_id);
-        const pair =
-          supply &&
-          demand &&
-          supply.status === 'active' &&
-          demand.status === 'active' &&
-          supply.companyId !== demand.companyId
-            ? scorePairOf(supply, demand)
-            : null;
-        const key: [string, string] = [row.supply_stream_id, row.demand_stream_id];
-        if (!pair) {
-          if (row.qualifies) notQualifying.push(key);
-        } else if (!row.acted_on) dropped.push(key);
-        else upserts.push(pair);
-      }
+      const supplies = streams.filter((s) => s.status === 'active' && s.direction === 'supply').length;
+      let suppliesBefore = 0;
       let count = 0;
-      for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
-        count += await upsertPairs(m, upserts.slice(i, i + UPSERT_CHUNK));
+      // Pairs never cross categories, so each category is matched and written on its own: the worker
+      // holds one category's pairs at a time, not the region's.
+      for (const category of CATEGORIES) {
+        const ofCategory = streams.filter((s) => s.category === category);
+        const computeStarted = performance.now();
+        const result = await matchFromScratch(
+          ofCategory,
+          this.k,
+          onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
+        );
+        computeMs += performance.now() - computeStarted;
+        suppliesBefore += ofCategory.filter((s) => s.status === 'active' && s.direction === 'supply').length;
+        totals.qualifying += result.qualifying;
+        totals.scored += result.scored;
+        totals.kept += result.kept.length;
+        count += await this.reconcileCategory(m, category, result.kept, byId);
       }
-      await markNotQualifying(m, notQualifying);
-      await deleteProposed(m, dropped);
       await m.query(
         `UPDATE streams s SET matched_version = t.version
          FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
@@ -269,16 +284,62 @@ export class MatchingService {
       return count;
     });
     await requestAllocation(this.queue); // debounced region-wide allocation, after commit
-    if (!result) throw new Error('full re-match produced no result');
     return {
       streams: streamCount,
-      qualifying: result.qualifying,
-      scored: result.scored,
-      kept: result.kept.length,
+      ...totals,
       written,
       computeMs,
       totalMs: performance.now() - started,
     };
+  }
+
+  /** Makes the store's rows of one category equal to a full re-match's kept pairs; returns rows written. */
+  private async reconcileCategory(
+    m: EntityManager,
+    category: string,
+    kept: ScoredPair[],
+    byId: ReadonlyMap<string, MatchableStream>,
+  ): Promise<number> {
+    const keptKeys = new Set(kept.map((p) => pairKey(p.supplyId, p.demandId)));
+    const existing: {
+      supply_stream_id: string;
+      demand_stream_id: string;
+      qualifies: boolean;
+      acted_on: boolean;
+    }[] = await m.query(
+      `SELECT supply_stream_id, demand_stream_id, qualifies,
+         (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
+       FROM matches WHERE category = $1 AND (qualifies OR status <> 'expired')`,
+      [category],
+    );
+    const upserts: ScoredPair[] = kept;
+    const notQualifying: [string, string][] = [];
+    const dropped: [string, string][] = [];
+    for (const row of existing) {
+      if (keptKeys.has(pairKey(row.supply_stream_id, row.demand_stream_id))) continue;
+      const supply = byId.get(row.supply_stream_id);
+      const demand = byId.get(row.demand_stream_id);
+      const pair =
+        supply &&
+        demand &&
+        supply.status === 'active' &&
+        demand.status === 'active' &&
+        supply.companyId !== demand.companyId
+          ? scorePairOf(supply, demand)
+          : null;
+      const key: [string, string] = [row.supply_stream_id, row.demand_stream_id];
+      if (!pair) {
+        if (row.qualifies) notQualifying.push(key);
+      } else if (!row.acted_on) dropped.push(key);
+      else upserts.push(pair);
+    }
+    let count = 0;
+    for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
+      count += await upsertPairs(m, upserts.slice(i, i + UPSERT_CHUNK));
+    }
+    await markNotQualifying(m, notQualifying);
+    await deleteProposed(m, dropped);
+    return count;
   }
 
   /** Active opposite-direction streams of the same category inside the category's reach (lat/lon box on an index). */

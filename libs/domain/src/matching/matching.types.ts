@@ -98,5 +98,17 @@ export function snapshotSql(where: string): string {
       current_source = EXCLUDED.current_source, available_from = EXCLUDED.available_from,
       available_until = EXCLUDED.available_until, max_distance_km = EXCLUDED.max_distance_km,
       regulatory_status = EXCLUDED.regulatory_status, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
-      country = EXCLUDED.country, has_quay = EXCLUDED.has_quay, has_rail = EXCLUDED.has_rail`;
+      country = EXCLUDED.country, has_quay = EXCLUDED.has_quay, has_rail = EXCLUDED.has_rail,
+      sync_seq = nextval('stream_match_state_sync_seq')
+    WHERE (stream_match_state.company_id, stream_match_state.status, stream_match_state.version,
+        stream_match_state.direction, stream_match_state.category, stream_match_state.annual_quantity,
+        stream_match_state.quality, stream_match_state.current_handling, stream_match_state.current_source,
+        stream_match_state.available_from, stream_match_state.available_until, stream_match_state.max_distance_km,
+        stream_match_state.regulatory_status, stream_match_state.latitude, stream_match_state.longitude,
+        stream_match_state.country, stream_match_state.has_quay, stream_match_state.has_rail)
+      IS DISTINCT FROM (EXCLUDED.company_id, EXCLUDED.status, EXCLUDED.version, EXCLUDED.direction,
+        EXCLUDED.category, EXCLUDED.annual_quantity, EXCLUDED.quality, EXCLUDED.current_handling,
+        EXCLUDED.current_source, EXCLUDED.available_from, EXCLUDED.available_until, EXCLUDED.max_distance_km,
+        EXCLUDED.regulatory_status, EXCLUDED.latitude, EXCLUDED.longitude, EXCLUDED.country, EXCLUDED.has_quay,
+        EXCLUDED.has_rail)`;
 }

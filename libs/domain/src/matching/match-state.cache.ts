@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { counterpartPartitions, partitionOf } from '@symbiose/engine';
+import { EntityManager } from 'typeorm';
+import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
+import { reachBox } from './reach-box';
+
+/** Grid cell edge in degrees: a heat reach box (25 km) spans a handful of cells, a 300 km one ~1,200. */
+const CELL_DEG = 0.2;
+const LAT_CELLS = Math.ceil(180 / CELL_DEG) + 1;
+
+function cellOf(latitude: number, longitude: number): number {
+  const row = Math.floor((latitude + 90) / CELL_DEG);
+  const col = Math.floor((longitude + 180) / CELL_DEG);
+  return col * LAT_CELLS + row;
+}
+
+interface Entry {
+  stream: MatchableStream;
+  /** The grid bucket holding the stream while it is active; null otherwise. */
+  bucket: MatchableStream[] | null;
+}
+
+/**
+ * The matcher's processed state (stream_match_state) held in memory by one worker process, with a grid
+ * index per direction and candidate partition, so an incremental job finds its candidates without a
+ * query returning thousands of rows. It is exact, not a best-effort cache: it is only read inside the
+ * matching advisory lock, after `sync` has applied every row written since the last sync (rows carry
+ * a sequence number; deletions bump an epoch that forces a reload). A transaction that fails after
+ * syncing must call `invalidate`, since rows it read may have been rolled back.
+ */
+@Injectable()
+export class MatchStateCache {
+  private readonly entries = new Map<string, Entry>();
+  /** direction → partition → cell → active streams. */
+  private readonly grids = new Map<string, Map<string, Map<number, MatchableStream[]>>>();
+  private lastSeq = '0';
+  private epoch: string | null = null;
+  /** Serializes users in this process: the advisory lock serializes processes, this the jobs within one. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` after every earlier `exclusive` call of this process has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  invalidate(): void {
+    this.epoch = null;
+  }
+
+  /** Brings the cache up to the store as `m` sees it (call with the matching lock held). Returns rows applied. */
+  async sync(m: EntityManager): Promise<number> {
+    const [{ epoch }] = (await m.query(`SELECT epoch::text AS epoch FROM match_state_epoch`)) as {
+      epoch: string;
+    }[];
+    const reload = epoch !== this.epoch;
+    const rows = (await m.query(
+      reload
+        ? `SELECT ${STREAM_COLUMNS}, sync_seq::text AS sync_seq FROM stream_match_state`
+        : `SELECT ${STREAM_COLUMNS}, sync_seq::text AS sync_seq FROM stream_match_state
+           WHERE sync_seq > $1::bigint ORDER BY sync_seq`,
+      reload ? [] : [this.lastSeq],
+    )) as (StreamRow & { sync_seq: string })[];
+    if (reload) {
+      this.entries.clear();
+      this.grids.clear();
+      this.lastSeq = '0';
+      this.epoch = epoch;
+    }
+    for (const row of rows) {
+      this.put(toMatchable(row));
+      if (BigInt(row.sync_seq) > BigInt(this.lastSeq)) this.lastSeq = row.sync_seq;
+    }
+    return rows.length;
+  }
+
+  get(id: string): MatchableStream | undefined {
+    return this.entries.get(id)?.stream;
+  }
+
+  all(): MatchableStream[] {
+    return [...this.entries.values()].map((e) => e.stream);
+  }
+
+  /**
+   * Active streams of the opposite direction, in the partitions `s` can pair with, inside its reach box,
+   * of other companies: what MatchingService.loadCandidates selects, without the pairs the engine
+   * rejects by partition.
+   */
+  candidatesOf(s: MatchableStream): MatchableStream[] {
+    const out: MatchableStream[] = [];
+    const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
+    if (!grid) return out;
+    const box = reachBox(s);
+    const minRow = Math.floor((box.minLat + 90) / CELL_DEG);
+    const maxRow = Math.floor((box.maxLat + 90) / CELL_DEG);
+    const minCol = Math.floor((box.minLon + 180) / CELL_DEG);
+    const maxCol = Math.floor((box.maxLon + 180) / CELL_DEG);
+    for (const key of counterpartPartitions(s)) {
+      const cells = grid.get(key);
+      if (!cells) continue;
+      for (let col = minCol; col <= maxCol; col++) {
+        for (let row = minRow; row <= maxRow; row++) {
+          const bucket = cells.get(col * LAT_CELLS + row);
+          if (!bucket) continue;
+          for (const c of bucket) {
+            const { latitude, longitude } = c.site;
+            if (
+              c.companyId !== s.companyId &&
+              latitude >= box.minLat &&
+              latitude <= box.maxLat &&
+              longitude >= box.minLon &&
+              longitude <= box.maxLon
+            )
+              out.push(c);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private put(stream: MatchableStream): void {
+    const old = this.entries.get(stream.id);
+    if (old?.bucket) {
+      const i = old.bucket.indexOf(old.stream);
+      if (i >= 0) old.bucket.splice(i, 1);
+    }
+    let bucket: MatchableStream[] | null = null;
+    if (stream.status === 'active') {
+      let grid = this.grids.get(stream.direction);
+      if (!grid) this.grids.set(stream.direction, (grid = new Map()));
+      const partition = partitionOf(stream);
+      let cells = grid.get(partition);
+      if (!cells) grid.set(partition, (cells = new Map()));
+      const cell = cellOf(stream.site.latitude, stream.site.longitude);
+      bucket = cells.get(cell) ?? null;
+      if (!bucket) cells.set(cell, (bucket = []));
+      bucket.push(stream);
+    }
+    this.entries.set(stream.id, { stream, bucket });
+  }
+}

@@ -1,0 +1,136 @@
+import { loadConfig } from '@symbiose/core';
+import {
+  createDataSource,
+  MatchingService,
+  MatchStateCache,
+  snapshotSql,
+  type MatchableStream,
+} from '@symbiose/domain';
+import { DataSource } from 'typeorm';
+import { isolatedConfig } from '../support/worker-harness';
+import { changeStream, createWorld, insertStream, MatchingWorld, prng } from './matching-fixtures';
+
+/**
+ * The worker's in-memory copy of the processed state must equal the table at every sync: new and
+ * changed rows arrive by sequence number, deletions force a reload, and a rolled-back transaction's
+ * reads are dropped by `invalidate`.
+ */
+describe('MatchStateCache', () => {
+  let db: DataSource;
+  let world: MatchingWorld;
+  let sql: MatchingService;
+  const cache = new MatchStateCache();
+
+  const ids = (list: MatchableStream[]) => list.map((s) => s.id).sort();
+
+  /** Every stream's candidates from the cache equal the SQL box query's (heat, CO2, H2: one partition each). */
+  async function expectSameAsTable(): Promise<number> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT id FROM stream_match_state WHERE status = 'active'`,
+    );
+    for (const { id } of rows) {
+      const s = cache.get(id);
+      expect(s).toBeDefined();
+      expect(ids(cache.candidatesOf(s!))).toEqual(ids(await sql.loadCandidates(db, s!)));
+    }
+    expect(cache.size).toBe(Number((await db.query(`SELECT count(*) AS n FROM stream_match_state`))[0].n));
+    return rows.length;
+  }
+
+  beforeAll(async () => {
+    const config = await isolatedConfig('state_cache');
+    db = createDataSource(config);
+    await db.initialize();
+    await db.query(`TRUNCATE matches, stream_match_state, streams, sites, companies CASCADE`);
+    world = await createWorld(db, 6, prng(31));
+    sql = new MatchingService(db, loadConfig(config), new MatchStateCache());
+  });
+  afterAll(async () => db.destroy());
+
+  it('loads, then applies only the rows written since, and stays equal to the table', async () => {
+    const rnd = prng(32);
+    const streams = [];
+    for (let i = 0; i < 24; i++) {
+      const site = world.sites[i % world.sites.length];
+      streams.push(await insertStream(db, site, i % 2 === 0 ? 'supply' : 'demand', rnd));
+    }
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(24);
+    expect(await expectSameAsTable()).toBe(24);
+
+    // Nothing changed: nothing applied (the snapshot skips identical rows, so no sequence moves).
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(0);
+
+    // Two changed streams, one moved to another site: exactly those two rows arrive.
+    await changeStream(db, streams[0].id, rnd);
+    const far = world.sites[3];
+    await db.query(
+      `UPDATE streams SET latitude = $2 + 0.5, longitude = $3, version = version + 1 WHERE id = $1`,
+      [streams[1].id, far.lat, far.lon],
+    );
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(2);
+    expect(cache.get(streams[1].id)!.site.latitude).toBeCloseTo(far.lat + 0.5, 9);
+    await expectSameAsTable();
+
+    // A pause takes the stream out of every candidate list.
+    await db.query(`UPDATE streams SET status = 'paused', version = version + 1 WHERE id = $1`, [
+      streams[2].id,
+    ]);
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(1);
+    const demand = cache.get(streams[3].id)!;
+    expect(ids(cache.candidatesOf(demand))).not.toContain(streams[2].id);
+    await expectSameAsTable();
+  });
+
+  it('reloads after rows are deleted', async () => {
+    const [victim] = (await db.query(`SELECT id FROM stream_match_state ORDER BY id LIMIT 1`)) as {
+      id: string;
+    }[];
+    await db.query(`DELETE FROM streams WHERE id = $1`, [victim.id]);
+    const total = Number((await db.query(`SELECT count(*) AS n FROM stream_match_state`))[0].n);
+    expect(await db.transaction((m) => cache.sync(m))).toBe(total);
+    expect(cache.get(victim.id)).toBeUndefined();
+    await expectSameAsTable();
+  });
+
+  it('after invalidate, a rolled-back transaction leaves no trace', async () => {
+    const [row] = (await db.query(
+      `SELECT id, annual_quantity FROM stream_match_state WHERE status = 'active' ORDER BY id LIMIT 1`,
+    )) as { id: string; annual_quantity: number }[];
+    await expect(
+      db.transaction(async (m) => {
+        await m.query(`UPDATE streams SET annual_quantity = 1, version = version + 1 WHERE id = $1`, [
+          row.id,
+        ]);
+        await m.query(snapshotSql('id = $1'), [row.id]);
+        expect(await cache.sync(m)).toBe(1);
+        expect(cache.get(row.id)!.annualQuantity).toBe(1);
+        throw new Error('rolled back on purpose');
+      }),
+    ).rejects.toThrow('rolled back on purpose');
+    cache.invalidate();
+    await db.transaction((m) => cache.sync(m));
+    expect(cache.get(row.id)!.annualQuantity).toBe(row.annual_quantity);
+    await expectSameAsTable();
+  });
+
+  it('exclusive runs callers one at a time, in order, even when one fails', async () => {
+    const order: string[] = [];
+    const slow = cache.exclusive(async () => {
+      order.push('a:start');
+      await new Promise((r) => setImmediate(r));
+      order.push('a:end');
+      throw new Error('a failed');
+    });
+    const next = cache.exclusive(async () => {
+      order.push('b');
+      return 42;
+    });
+    await expect(slow).rejects.toThrow('a failed');
+    expect(await next).toBe(42);
+    expect(order).toEqual(['a:start', 'a:end', 'b']);
+  });
+});
