@@ -7,6 +7,7 @@ import { Allocation1764700000000 } from './1764700000000-allocation';
 import { MatchWorkflow1764600000000 } from './1764600000000-match-workflow';
 import { DeliveriesReports1764800000000 } from './1764800000000-deliveries-reports';
 import { MatchStateSync1764950000000 } from './1764950000000-match-state-sync';
+import { MatchProposalOutbox1764960000000 } from './1764960000000-match-proposal-outbox';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   MatchWorkflow1764600000000,
   DeliveriesReports1764800000000,
   MatchStateSync1764950000000,
+  MatchProposalOutbox1764960000000,
 ];

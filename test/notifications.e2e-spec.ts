@@ -3,7 +3,13 @@
  * matches (fired by the matcher's own set-based writer), workflow transitions reach the other side,
  * both sides or the coordinators; the feed is paginated, per user, and never names a counterpart.
  */
-import { scorePairOf, STREAM_COLUMNS, StreamRow, toMatchable } from '@symbiose/domain';
+import {
+  deliverQueuedProposals,
+  scorePairOf,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from '@symbiose/domain';
 import request from 'supertest';
 import { upsertPairs } from '../libs/domain/src/matching/match-writer';
 import { createUsers, tokenFor } from './factories';
@@ -134,6 +140,59 @@ describe('notifications', () => {
         ),
       );
       expect(await count()).toBe(3);
+    });
+
+    it('of a large write (a full re-match) are queued in the same transaction and fanned out once by the worker', async () => {
+      const supplyId = await insertHeatStream(api.db, world.a, {
+        direction: 'supply',
+        title: 'Aurora queued',
+      });
+      const demandId = await insertHeatStream(api.db, world.b, {
+        direction: 'demand',
+        title: 'Borealis queued',
+        temperatureC: 60,
+      });
+      const streams = (await api.db.query(
+        `SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`,
+        [[supplyId, demandId]],
+      )) as StreamRow[];
+      const pair = scorePairOf(
+        toMatchable(streams.find((r) => r.id === supplyId)!),
+        toMatchable(streams.find((r) => r.id === demandId)!),
+      )!;
+      // The inline limit is 1,000 new proposals per statement; 0 makes this one-pair write a "large" one.
+      await api.db.transaction(async (m) => {
+        await m.query(`SET LOCAL symbiose.notify_inline_max = 0`);
+        await upsertPairs(m, [pair]);
+      });
+      const [{ id: matchId }] = (await api.db.query(
+        `SELECT id FROM matches WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
+        [supplyId, demandId],
+      )) as { id: string }[];
+      const ofThis = async () =>
+        (await api.db.query(`SELECT user_id, stream_id FROM notifications WHERE match_id = $1`, [
+          matchId,
+        ])) as { user_id: string; stream_id: string }[];
+      expect(await ofThis()).toEqual([]);
+      const queued = (await api.db.query(`SELECT 1 FROM match_proposal_outbox WHERE $1 = ANY (match_ids)`, [
+        matchId,
+      ])) as unknown[];
+      expect(queued).toHaveLength(1);
+
+      expect(await deliverQueuedProposals(api.db)).toBeGreaterThanOrEqual(2);
+      expect(await ofThis()).toEqual(
+        expect.arrayContaining([
+          { user_id: world.a.officer.id, stream_id: supplyId },
+          { user_id: world.b.officer.id, stream_id: demandId },
+        ]),
+      );
+      const delivered = (await ofThis()).length;
+      expect(await deliverQueuedProposals(api.db)).toBe(0);
+      expect(await ofThis()).toHaveLength(delivered);
+      const mine = ofMatch((await feed(world.a.token)).items, matchId);
+      expect(mine[0].message).toMatch(
+        /^New heat match for your supply stream "Aurora queued.*": a demand in Zelzate \(BE-VOV\)$/,
+      );
     });
   });
 

@@ -50,6 +50,7 @@ export * from './matches/match-workflow.service';
 export * from './matches/matches.module';
 export * from './notifications/notifications.service';
 export * from './notifications/notifications.module';
+export * from './notifications/notifications.outbox';
 export * from './allocation/allocation-trigger';
 export * from './allocation/allocation-input';
 export * from './allocation/allocation-planner';

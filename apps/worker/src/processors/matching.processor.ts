@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, JobHandler, JobName, JobPayloads, JobQueue } from '@symbiose/core';
-import { findDirtyStreams, MatchingService, MatchRunsService } from '@symbiose/domain';
+import {
+  deliverQueuedProposals,
+  findDirtyStreams,
+  MatchingService,
+  MatchRunsService,
+} from '@symbiose/domain';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 
@@ -21,12 +26,19 @@ export class MatchingProcessor {
 
   @JobHandler(JobName.MatchStream)
   async matchStream(payload: JobPayloads[JobName.MatchStream]) {
-    return this.matching.matchStream(payload.streamId);
+    const result = await this.matching.matchStream(payload.streamId);
+    // A write with more new proposals than the trigger fans out inline (a stream entering a sparse
+    // store) queued its notifications: deliver them now rather than at the next sweep.
+    await deliverQueuedProposals(this.db).catch((err: Error) =>
+      this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
+    );
+    return result;
   }
 
   /**
    * The outbox relay: re-enqueues every stream whose matches lag its version. Its job ids carry the
-   * sweep slot, so a stream whose earlier job failed for good is still retried.
+   * sweep slot, so a stream whose earlier job failed for good is still retried. It also delivers
+   * match notifications a full re-match queued and did not get to deliver (a crash after its commit).
    */
   @JobHandler(JobName.SweepDirtyStreams)
   async sweepDirtyStreams() {
@@ -42,13 +54,20 @@ export class MatchingProcessor {
     }
     const due = await this.runs.requestIfVersionsChanged();
     if (due) this.logger.log(`engine or factor set changed: full re-match ${due.id} requested`);
-    return { enqueued: dirty.length };
+    const notified = await deliverQueuedProposals(this.db);
+    return { enqueued: dirty.length, notified };
   }
 
   @JobHandler(JobName.MatchRun)
   async matchRun(payload: JobPayloads[JobName.MatchRun], job: Job) {
     try {
-      return await this.runs.execute(payload.runId);
+      const run = await this.runs.execute(payload.runId);
+      // The run's new proposals were queued, not fanned out inside its write. A failure here must not
+      // fail the finished run: the outbox keeps them and the next sweep delivers them.
+      await deliverQueuedProposals(this.db).catch((err: Error) =>
+        this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
+      );
+      return run;
     } catch (err) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
         await this.runs.fail(payload.runId, (err as Error).message);
