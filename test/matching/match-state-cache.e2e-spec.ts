@@ -1,4 +1,3 @@
-import { loadConfig } from '@symbiose/core';
 import {
   createDataSource,
   MatchingService,
@@ -43,7 +42,7 @@ describe('MatchStateCache', () => {
     await db.initialize();
     await db.query(`TRUNCATE matches, stream_match_state, streams, sites, companies CASCADE`);
     world = await createWorld(db, 6, prng(31));
-    sql = new MatchingService(db, loadConfig(config), new MatchStateCache());
+    sql = new MatchingService(db, config, new MatchStateCache());
   });
   afterAll(async () => db.destroy());
 

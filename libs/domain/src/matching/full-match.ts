@@ -1,7 +1,6 @@
 import {
   CANONICAL_UNIT,
   CURRENT_FACTOR_SET,
-  flagsFromMask,
   ScoreBuffer,
   scorePairInto,
   counterpartPartitions,
@@ -9,6 +8,7 @@ import {
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
+import { sharedFlags } from './pair-scoring';
 import { reachBox } from './reach-box';
 
 export interface FullMatchResult {
@@ -100,13 +100,6 @@ export async function matchFromScratch(
     index.finish();
     partitions.set(key, { demands, index, tops: new Array<TopK | undefined>(demands.length) });
   }
-  // Flags are few distinct masks: one shared (never mutated) array per mask instead of one per pair.
-  const flagArrays = new Map<number, string[]>();
-  const flagsOf = (mask: number): string[] => {
-    let flags = flagArrays.get(mask);
-    if (!flags) flagArrays.set(mask, (flags = flagsFromMask(mask)));
-    return flags;
-  };
   const buffer = new ScoreBuffer();
   const kept: ScoredPair[] = [];
   const inKept = new Set<ScoredPair>();
@@ -147,7 +140,7 @@ export async function matchFromScratch(
           mode: b.mode,
           gross: b.grossCo2,
           deducted: b.deductedCo2,
-          flags: flagsOf(b.flagsMask),
+          flags: sharedFlags(b.flagsMask),
         };
         if (inSupply) supplyTop.insert(pair);
         if (inDemand) {

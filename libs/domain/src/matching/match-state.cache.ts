@@ -1,17 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { counterpartPartitions, partitionOf } from '@symbiose/engine';
+import { counterpartPartitions, maxReachKm, partitionOf, type Category } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
 import { reachBox } from './reach-box';
 
-/** Grid cell edge in degrees: a heat reach box (25 km) spans a handful of cells, a 300 km one ~1,200. */
-const CELL_DEG = 0.2;
-const LAT_CELLS = Math.ceil(180 / CELL_DEG) + 1;
+const KM_PER_DEGREE = 111.2;
 
-function cellOf(latitude: number, longitude: number): number {
-  const row = Math.floor((latitude + 90) / CELL_DEG);
-  const col = Math.floor((longitude + 180) / CELL_DEG);
-  return col * LAT_CELLS + row;
+/**
+ * Grid cell edge in degrees per category: half the category's reach, so any reach box spans a dozen
+ * or so cells whether the reach is 25 km (heat) or 300 km (materials).
+ */
+function cellDegrees(category: string): number {
+  let cell = CELL_DEGREES.get(category);
+  if (cell === undefined) {
+    const reach = maxReachKm(category as Category);
+    cell = Number.isFinite(reach) ? Math.max(0.05, reach / KM_PER_DEGREE / 2) : 1;
+    CELL_DEGREES.set(category, cell);
+  }
+  return cell;
+}
+const CELL_DEGREES = new Map<string, number>();
+
+/** Cells are numbered row + col × ROWS; 4,000 rows cover every latitude at the smallest cell. */
+const ROWS = 4000;
+
+function cellOf(latitude: number, longitude: number, cell: number): number {
+  return Math.floor((longitude + 180) / cell) * ROWS + Math.floor((latitude + 90) / cell);
 }
 
 interface Entry {
@@ -97,16 +111,17 @@ export class MatchStateCache {
     const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
     if (!grid) return out;
     const box = reachBox(s);
-    const minRow = Math.floor((box.minLat + 90) / CELL_DEG);
-    const maxRow = Math.floor((box.maxLat + 90) / CELL_DEG);
-    const minCol = Math.floor((box.minLon + 180) / CELL_DEG);
-    const maxCol = Math.floor((box.maxLon + 180) / CELL_DEG);
+    const cell = cellDegrees(s.category);
+    const minRow = Math.floor((box.minLat + 90) / cell);
+    const maxRow = Math.floor((box.maxLat + 90) / cell);
+    const minCol = Math.floor((box.minLon + 180) / cell);
+    const maxCol = Math.floor((box.maxLon + 180) / cell);
     for (const key of counterpartPartitions(s)) {
       const cells = grid.get(key);
       if (!cells) continue;
       for (let col = minCol; col <= maxCol; col++) {
         for (let row = minRow; row <= maxRow; row++) {
-          const bucket = cells.get(col * LAT_CELLS + row);
+          const bucket = cells.get(col * ROWS + row);
           if (!bucket) continue;
           for (const c of bucket) {
             const { latitude, longitude } = c.site;
@@ -138,7 +153,7 @@ export class MatchStateCache {
       const partition = partitionOf(stream);
       let cells = grid.get(partition);
       if (!cells) grid.set(partition, (cells = new Map()));
-      const cell = cellOf(stream.site.latitude, stream.site.longitude);
+      const cell = cellOf(stream.site.latitude, stream.site.longitude, cellDegrees(stream.category));
       bucket = cells.get(cell) ?? null;
       if (!bucket) cells.set(cell, (bucket = []));
       bucket.push(stream);

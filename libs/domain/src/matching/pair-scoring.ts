@@ -1,4 +1,12 @@
-import { CANONICAL_UNIT, CURRENT_FACTOR_SET, FactorSet, flagsFromMask, scorePair } from '@symbiose/engine';
+import {
+  CANONICAL_UNIT,
+  CURRENT_FACTOR_SET,
+  FactorSet,
+  flagsFromMask,
+  ScoreBuffer,
+  scorePair,
+  scorePairInto,
+} from '@symbiose/engine';
 import { MatchableStream, ScoredPair } from './matching.types';
 
 /** Scores one stream against candidates of the opposite direction; pairs within one company are internal, not exchanges. */
@@ -8,14 +16,41 @@ export function scoreAgainst(
   factors: FactorSet = CURRENT_FACTOR_SET,
 ): ScoredPair[] {
   const out: ScoredPair[] = [];
+  const isSupply = stream.direction === 'supply';
+  const b = BUFFER;
   for (const candidate of candidates) {
     if (candidate.companyId === stream.companyId || candidate.id === stream.id) continue;
-    const supply = stream.direction === 'supply' ? stream : candidate;
-    const demand = stream.direction === 'supply' ? candidate : stream;
-    const pair = scorePairOf(supply, demand, factors);
-    if (pair) out.push(pair);
+    const supply = isSupply ? stream : candidate;
+    const demand = isSupply ? candidate : stream;
+    // Allocation-free for the (many) rejected candidates; one object per qualifying pair.
+    if (!scorePairInto(b, supply, demand, factors)) continue;
+    out.push({
+      supplyId: supply.id,
+      demandId: demand.id,
+      category: supply.category,
+      score: b.netCo2,
+      energy: b.energySaved,
+      routeKm: b.routeKm,
+      distanceKm: b.distanceKm,
+      exchanged: b.exchanged,
+      exchangedUnit: CANONICAL_UNIT[supply.category],
+      mode: b.mode,
+      gross: b.grossCo2,
+      deducted: b.deductedCo2,
+      flags: sharedFlags(b.flagsMask),
+    });
   }
   return out;
+}
+
+const BUFFER = new ScoreBuffer();
+const FLAG_ARRAYS = new Map<number, string[]>();
+
+/** Flags are few distinct masks: one shared, never mutated array per mask. */
+export function sharedFlags(mask: number): string[] {
+  let flags = FLAG_ARRAYS.get(mask);
+  if (!flags) FLAG_ARRAYS.set(mask, (flags = flagsFromMask(mask)));
+  return flags;
 }
 
 export function scorePairOf(
