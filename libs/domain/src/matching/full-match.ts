@@ -36,31 +36,55 @@ function ranksBefore(
   return demandId < b.demandId;
 }
 
-/** The k best pairs seen so far, best first; `admits` answers without allocating. */
+/** True when pair `a` ranks after `b` (is worse). */
+function worse(a: ScoredPair, b: ScoredPair): boolean {
+  return ranksBefore(b.score, b.energy, b.routeKm, b.supplyId, b.demandId, a);
+}
+
+/**
+ * The k best pairs seen so far as a binary heap with the worst on top, so `admits` is one comparison
+ * and an insert into a full buffer costs log k; `items` sorts once, best first, when asked.
+ */
 class TopK {
-  readonly items: ScoredPair[] = [];
-  /** The K-th best once full; null before. Checked on every scored pair, so kept in a field. */
-  private worst: ScoredPair | null = null;
+  private readonly heap: ScoredPair[] = [];
   constructor(private readonly k: number) {}
 
   admits(score: number, energy: number, routeKm: number, supplyId: string, demandId: string): boolean {
-    const w = this.worst;
-    if (w === null) return true;
+    if (this.heap.length < this.k) return true;
+    const w = this.heap[0];
     if (score !== w.score) return score > w.score;
     return ranksBefore(score, energy, routeKm, supplyId, demandId, w);
   }
 
+  /** Call only after `admits` said yes. */
   insert(p: ScoredPair): void {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ranksBefore(p.score, p.energy, p.routeKm, p.supplyId, p.demandId, this.items[mid])) hi = mid;
-      else lo = mid + 1;
+    const h = this.heap;
+    if (h.length < this.k) {
+      let i = h.push(p) - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(h[i], h[parent])) break;
+        [h[i], h[parent]] = [h[parent], h[i]];
+        i = parent;
+      }
+      return;
     }
-    this.items.splice(lo, 0, p);
-    if (this.items.length > this.k) this.items.pop();
-    if (this.items.length === this.k) this.worst = this.items[this.k - 1];
+    h[0] = p;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < h.length && worse(h[l], h[worst])) worst = l;
+      if (r < h.length && worse(h[r], h[worst])) worst = r;
+      if (worst === i) return;
+      [h[i], h[worst]] = [h[worst], h[i]];
+      i = worst;
+    }
+  }
+
+  get items(): ScoredPair[] {
+    return [...this.heap].sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
   }
 }
 
