@@ -8,6 +8,7 @@ import { MatchWorkflow1764600000000 } from './1764600000000-match-workflow';
 import { DeliveriesReports1764800000000 } from './1764800000000-deliveries-reports';
 import { MatchStateSync1764950000000 } from './1764950000000-match-state-sync';
 import { MatchProposalOutbox1764960000000 } from './1764960000000-match-proposal-outbox';
+import { MatchProposalDigest1764970000000 } from './1764970000000-match-proposal-digest';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DeliveriesReports1764800000000,
   MatchStateSync1764950000000,
   MatchProposalOutbox1764960000000,
+  MatchProposalDigest1764970000000,
 ];

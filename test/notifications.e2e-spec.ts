@@ -179,20 +179,89 @@ describe('notifications', () => {
       ])) as unknown[];
       expect(queued).toHaveLength(1);
 
+      // Delivered as one digest per officer and own stream, pointing at the stream, not at the match.
+      const digests = async () =>
+        (await api.db.query(
+          `SELECT user_id, stream_id, match_id, data FROM notifications
+           WHERE kind = 'matches_proposed' AND stream_id = ANY($1::uuid[]) ORDER BY stream_id = $2 DESC`,
+          [[supplyId, demandId], supplyId],
+        )) as { user_id: string; stream_id: string; match_id: string | null; data: { count: number } }[];
+      expect(await digests()).toEqual([]);
       expect(await deliverQueuedProposals(api.db)).toBeGreaterThanOrEqual(2);
-      expect(await ofThis()).toEqual(
+      expect(await ofThis()).toEqual([]);
+      const officers = Number(
+        (
+          await api.db.query(
+            `SELECT count(*) AS n FROM users u JOIN streams s ON s.company_id = u.company_id
+             WHERE s.id = ANY($1::uuid[]) AND u.role = 'officer' AND u.disabled_at IS NULL`,
+            [[supplyId, demandId]],
+          )
+        )[0].n,
+      );
+      const delivered = await digests();
+      expect(delivered).toHaveLength(officers);
+      expect(delivered).toEqual(
         expect.arrayContaining([
-          { user_id: world.a.officer.id, stream_id: supplyId },
-          { user_id: world.b.officer.id, stream_id: demandId },
+          {
+            user_id: world.a.officer.id,
+            stream_id: supplyId,
+            match_id: null,
+            data: { count: 1, category: 'heat', ownDirection: 'supply', ownStreamId: supplyId },
+          },
+          {
+            user_id: world.b.officer.id,
+            stream_id: demandId,
+            match_id: null,
+            data: { count: 1, category: 'heat', ownDirection: 'demand', ownStreamId: demandId },
+          },
         ]),
       );
-      const delivered = (await ofThis()).length;
       expect(await deliverQueuedProposals(api.db)).toBe(0);
-      expect(await ofThis()).toHaveLength(delivered);
-      const mine = ofMatch((await feed(world.a.token)).items, matchId);
-      expect(mine[0].message).toMatch(
-        /^New heat match for your supply stream "Aurora queued.*": a demand in Zelzate \(BE-VOV\)$/,
+      expect(await digests()).toHaveLength(officers);
+      const mine = (await feed(world.a.token)).items.filter(
+        (n) => n.kind === 'matches_proposed' && n.streamId === supplyId,
       );
+      expect(mine).toHaveLength(1);
+      expect(mine[0].message).toMatch(/^1 new heat match for your supply stream "Aurora queued.*"$/);
+    });
+
+    it('a digest counts every queued proposal of a stream across the statements that queued them', async () => {
+      const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Many queued' });
+      const demandIds = [
+        await insertHeatStream(api.db, world.b, {
+          direction: 'demand',
+          title: 'Queued one',
+          temperatureC: 60,
+        }),
+        await insertHeatStream(api.db, world.b, {
+          direction: 'demand',
+          title: 'Queued two',
+          temperatureC: 60,
+        }),
+        await insertHeatStream(api.db, world.b, {
+          direction: 'demand',
+          title: 'Queued three',
+          temperatureC: 60,
+        }),
+      ];
+      const rows = (await api.db.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`, [
+        [supplyId, ...demandIds],
+      ])) as StreamRow[];
+      const byId = new Map(rows.map((r) => [r.id, toMatchable(r)]));
+      const pairs = demandIds.map((d) => scorePairOf(byId.get(supplyId)!, byId.get(d)!)!);
+      // Two statements, as a chunked full re-match writes: two outbox rows, one digest.
+      await api.db.transaction(async (m) => {
+        await m.query(`SET LOCAL symbiose.notify_inline_max = 0`);
+        await upsertPairs(m, pairs.slice(0, 2));
+        await upsertPairs(m, pairs.slice(2));
+      });
+      await deliverQueuedProposals(api.db);
+      const [digest] = (await api.db.query(
+        `SELECT message, data FROM notifications WHERE kind = 'matches_proposed' AND stream_id = $1`,
+        [supplyId],
+      )) as { message: string; data: { count: number } }[];
+      expect(digest.data.count).toBe(3);
+      expect(digest.message).toMatch(/^3 new heat matches for your supply stream "Many queued.*"$/);
     });
   });
 

@@ -3,7 +3,7 @@
  * chunks of 20,000 in one transaction: one INSERT … SELECT FROM unnest(column arrays) ON CONFLICT per
  * chunk; the notification trigger queues the new proposals), against the same rows inserted one
  * statement at a time (a prepared INSERT … ON CONFLICT per row, in one transaction). Also measured:
- * the write with the triggers off, and the deferred fan-out of the queued notifications.
+ * the write with the triggers off, and the deferred digest of the queued notifications.
  */
 import { createDataSource, deliverQueuedProposals, type ScoredPair } from '@symbiose/domain';
 import { upsertPairs } from '@symbiose/domain/matching/match-writer';
@@ -176,7 +176,7 @@ export async function persistScenario(
           ]
         : []),
       {
-        name: `deferred: fanning the queued proposals out (deliverQueuedProposals, ${notified.toLocaleString('en-US')} notifications)`,
+        name: `deferred: the queued proposals as digests (deliverQueuedProposals, ${notified.toLocaleString('en-US')} notifications)`,
         unit: 's',
         values: fanOut,
       },
@@ -197,8 +197,8 @@ export async function persistScenario(
             `${triggers.join(', ')} fans a statement's new proposed matches out to the officers of both ` +
             `companies inline only when there are at most 1,000 of them (the incremental matcher); a larger ` +
             `statement stores their ids as one match_proposal_outbox row in the same transaction, and the worker ` +
-            `fans them out after the run (the "deferred" row: two notification rows per match, each with three ` +
-            `foreign keys and four indexes). The diagnostic row writes the same rows with the triggers switched ` +
+            `delivers them after the run as one digest notification per officer and own stream (the "deferred" ` +
+            `row). The diagnostic row writes the same rows with the triggers switched ` +
             `off inside the transaction, to show their share.`
           : ''),
     ],

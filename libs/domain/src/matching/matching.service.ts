@@ -48,6 +48,12 @@ export interface MatchStreamResult {
   syncMs: number;
   /** Lookup + scoring + any counterpart recomputation; excludes the sync and every read or write of matches. */
   computeMs: number;
+  /** Reading the stored matches the decision needs: the stream's own, counterparts' K-th best, push-outs. */
+  readMs: number;
+  /** Writing the result: upsert, expiries, deletions. */
+  writeMs: number;
+  /** The whole job from its first statement to just before commit (lock wait included). */
+  totalMs: number;
 }
 
 interface StoredRank extends RankKey {
@@ -101,6 +107,7 @@ export class MatchingService {
    * the stored proposed matches equal what a from-scratch run would keep (top K of either side).
    */
   async matchStream(streamId: string): Promise<MatchStreamResult> {
+    const jobStarted = performance.now();
     const done = await this.locked(async (m) => {
       // Take the stream's current data into the processed state; everything else is read from that state.
       await m.query(snapshotSql('id = $1'), [streamId]);
@@ -117,7 +124,8 @@ export class MatchingService {
           lookupMs: 0,
           computeMs: 0,
         };
-        return { streamId, version: null, ...none, syncMs };
+        const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted };
+        return { streamId, version: null, ...none, syncMs, ...io };
       }
       const started = performance.now();
       const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
@@ -140,6 +148,9 @@ export class MatchingService {
         lookupMs,
         syncMs,
         computeMs,
+        readMs: result.readMs,
+        writeMs: result.writeMs,
+        totalMs: performance.now() - jobStarted,
       };
     });
     await requestAllocation(this.queue); // debounced region-wide allocation, after commit
@@ -151,12 +162,14 @@ export class MatchingService {
     const sIsSupply = s.direction === 'supply';
     const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
     const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
+    const readStarted = performance.now();
     const stored = await this.storedPairsOf(m, s);
     const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
     const topOfS = new Set(topK(newPairs, K).map(other));
 
     const counterparts = [...new Set([...newByCounterpart.keys(), ...storedByCounterpart.keys()])];
     const floors = await this.floorsExcluding(m, s, counterparts);
+    const floorsMs = performance.now() - readStarted;
 
     const keep: ScoredPair[] = [];
     const recompute = new Set<string>();
@@ -228,12 +241,16 @@ export class MatchingService {
       }
     }
     // A pair pushed out of a counterpart's top K stays only if it is in its other side's top K.
+    const pushedStarted = performance.now();
     const pushedOutDrops = await this.notInOtherTopK(m, pushOuts, sIsSupply ? 'supply' : 'demand');
+    const readMs = floorsMs + (performance.now() - pushedStarted);
 
+    const writeStarted = performance.now();
     await upsertPairs(m, [...keep, ...entrants]);
     await markNotQualifying(m, notQualifying);
     await deleteProposed(m, [...dropped, ...pushedOutDrops]);
-    return { kept: keep.length, recomputed: recompute.size, extraComputeMs };
+    const writeMs = performance.now() - writeStarted;
+    return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs };
   }
 
   /**

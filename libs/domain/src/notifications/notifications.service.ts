@@ -7,6 +7,8 @@ import { Principal } from '../identity/principal';
 
 export const NOTIFICATION_KINDS = [
   'match_proposed',
+  /** A digest of many proposals for one own stream (after a full re-match); matchId is null. */
+  'matches_proposed',
   'counterpart_interest',
   'mutual_interest',
   'match_declined',
