@@ -1,7 +1,9 @@
 /**
  * Scenario 6: the savings report at millions of deliveries, served from the summary tables, against a
- * raw GROUP BY over the deliveries. Skipped with a "not yet built" reason while the schema or the API
- * lacks deliveries or reports.
+ * raw GROUP BY over the deliveries measured in the same run. Three requests: the heavy one (every
+ * month × category × region as a coordinator) and two typical ones of a province analyst (suppression
+ * applied), each timed over enough requests for a p99, against the issue's target (p99 ≤ 50 ms).
+ * Skipped with a "not yet built" reason while the schema or the API lacks deliveries or reports.
  *
  * It runs on a database of its own holding a fixture (a region, matches set active, N deliveries, the
  * summary tables rebuilt by the product's own check job). Building it takes minutes, so it is kept and
@@ -18,13 +20,20 @@ import { qualifyingPairsSample } from '../candidates';
 import { quiesce } from '../quiesce';
 import { generateRegion, toMatchableStream } from '../region.generator';
 import { loadRegion } from '../region.loader';
-import type { ScenarioResult } from '../report';
+import { deterministicUuid, ID_KIND } from '../random';
+import type { Figure, ScenarioResult } from '../report';
 import { startServices, type BenchServices } from '../services';
-import { fmt, percentile, sleep } from '../stats';
+import { fmt, percentile, sleep, summarize } from '../stats';
 import { writePairsSetBased } from './persist';
 
 const TITLE = 'Savings report at 5M deliveries';
-const REQUESTS_PER_REPEAT = 20;
+/** Measured requests per case and repeat (enough for a p99), after a few unmeasured warm-up ones. */
+const REQUESTS_PER_REPEAT = 100;
+const WARMUP_REQUESTS = 5;
+/** The issue's target for every report request of this scenario. */
+const TARGET_P99_MS = 50;
+/** The province whose analyst pulls the typical reports (the demo's Oost-Vlaanderen). */
+const PROVINCE_REGION = 'BE-VOV';
 const FIXTURE_VERSION = 1;
 /** Months of deliveries per match; the number of matches follows from the deliveries wanted. */
 const MONTHS = 60;
@@ -177,6 +186,101 @@ async function buildFixture(
   };
 }
 
+const median = (values: number[]) => summarize(values).median;
+
+/** A province analyst of PROVINCE_REGION (idempotent; the password is never used: tokens are minted). */
+async function provinceUser(db: Client, seed: number, coordinatorId: string): Promise<{ id: string }> {
+  const id = deterministicUuid(seed, ID_KIND.user, 2 ** 27 - 1);
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, role, region)
+     SELECT $1::uuid, 'bench-province-' || $1::text || '@bench.symbiose.local', password_hash, 'province', $2
+     FROM users WHERE id = $3
+     ON CONFLICT DO NOTHING`,
+    [id, PROVINCE_REGION, coordinatorId],
+  );
+  return { id };
+}
+
+interface ReportCase {
+  key: string;
+  title: string;
+  who: string;
+  user: { id: string };
+  restricted: boolean;
+  query: string;
+  raw: string;
+  rawParams: unknown[];
+  rawTitle: string;
+}
+
+/**
+ * The raw aggregate a report replaces: verified current deliveries joined to their match, both
+ * streams and the receiver's site, grouped by the delivery's month or year and the given columns, optionally
+ * in one receiver region.
+ */
+function rawGroupBy(
+  grain: 'month' | 'year',
+  columns: ('m.category' | 'rs.region')[],
+  inRegion: boolean,
+): string {
+  const keys = [`date_trunc('${grain}', d.period)`, ...columns];
+  return `
+      SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')},
+             sum(d.energy_saved_mwh) AS energy, sum(d.co2_avoided_t) AS co2,
+             count(DISTINCT d.match_id) AS exchanges,
+             count(DISTINCT s.company_id) + count(DISTINCT r.company_id) AS companies
+      FROM deliveries d
+      JOIN matches m ON m.id = d.match_id
+      JOIN streams s ON s.id = m.supply_stream_id
+      JOIN streams r ON r.id = m.demand_stream_id
+      JOIN sites rs ON rs.id = r.site_id
+      WHERE d.superseded_by IS NULL AND d.verified_at IS NOT NULL AND d.period BETWEEN $1::date AND $2::date
+        ${inRegion ? 'AND rs.region = $3' : ''}
+      GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
+}
+
+/** The heavy request (everything, by month, category and region) and two typical province reports. */
+function reportCases(fixture: Fixture, coordinator: { id: string }, province: { id: string }): ReportCase[] {
+  const range = [`${fixture.first}-01`, `${fixture.last}-01`];
+  const [y, m] = fixture.last.split('-').map(Number);
+  const lastYear = { first: new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 7), last: fixture.last };
+  return [
+    {
+      key: 'heavy',
+      title: `Heavy: ${MONTHS} months by period, category and region`,
+      who: 'a coordinator (everything visible, no suppression)',
+      user: coordinator,
+      restricted: false,
+      query: `from=${fixture.first}&to=${fixture.last}&basis=realised&groupBy=period,category,region&period=month`,
+      raw: rawGroupBy('month', ['m.category', 'rs.region'], false),
+      rawParams: range,
+      rawTitle: 'by month, category and receiver region',
+    },
+    {
+      key: 'province-year-category',
+      title: `Typical: ${PROVINCE_REGION}, ${MONTHS} months by year and category`,
+      who: `a province analyst of ${PROVINCE_REGION} (own region, suppression and the differencing rule applied)`,
+      user: province,
+      restricted: true,
+      query: `from=${fixture.first}&to=${fixture.last}&basis=realised&groupBy=period,category&period=year`,
+      raw: rawGroupBy('year', ['m.category'], true),
+      rawParams: [...range, PROVINCE_REGION],
+      rawTitle: `by year and category in ${PROVINCE_REGION}`,
+    },
+    {
+      key: 'province-months',
+      title: `Typical: ${PROVINCE_REGION}, the fixture's last 12 months by month`,
+      who: `the same province analyst`,
+      user: province,
+      restricted: true,
+      query: `from=${lastYear.first}&to=${lastYear.last}&basis=realised&groupBy=period&period=month`,
+      raw: rawGroupBy('month', [], true),
+      rawParams: [`${lastYear.first}-01`, `${lastYear.last}-01`, PROVINCE_REGION],
+      rawTitle: `by month in ${PROVINCE_REGION}`,
+    },
+  ];
+}
+
 export async function reportsScenario(cfg: BenchConfig, log: (m: string) => void): Promise<ScenarioResult> {
   await prepareDatabase(cfg.reportsDatabaseUrl);
   let db = await connect(cfg.reportsDatabaseUrl);
@@ -243,63 +347,89 @@ export async function reportsScenario(cfg: BenchConfig, log: (m: string) => void
     }
     const s = await start();
     const coordinator = await coordinatorFor();
+    const province = await provinceUser(db, cfg.seed, coordinator.id);
     await db.query('ANALYZE users');
-    const auth = { authorization: `Bearer ${minter.current?.tokenFor(coordinator)}` };
+    // A freshly built fixture leaves autovacuum millions of summary rows to process (it would compete
+    // with the measured requests) and report_cells without a visibility map (every index-only scan
+    // would visit the heap). Runs start from the settled state of a live system; once vacuumed, this
+    // takes a moment.
+    for (const table of ['report_match_months', 'report_company_months', 'report_match_dims', 'report_cells'])
+      await db.query(`VACUUM ANALYZE ${table}`);
+    const tokenOf = (user: { id: string }) => `Bearer ${minter.current?.tokenFor(user)}`;
     const probe = await fetch(`${s.apiUrl}/api/v1/reports/savings?from=${fixture.last}&to=${fixture.last}`, {
-      headers: auth,
+      headers: { authorization: tokenOf(coordinator) },
     });
     if (probe.status === 404) return skipped('not yet built: GET /api/v1/reports/savings answers 404');
     await quiesce(s);
 
-    const query = `from=${fixture.first}&to=${fixture.last}&basis=realised&groupBy=period,category,region&period=month`;
-    const raw = `
-      SELECT date_trunc('month', d.period) AS month, m.category, rs.region,
-             sum(d.energy_saved_mwh) AS energy, sum(d.co2_avoided_t) AS co2,
-             count(DISTINCT d.match_id) AS exchanges,
-             count(DISTINCT s.company_id) + count(DISTINCT r.company_id) AS companies
-      FROM deliveries d
-      JOIN matches m ON m.id = d.match_id
-      JOIN streams s ON s.id = m.supply_stream_id
-      JOIN streams r ON r.id = m.demand_stream_id
-      JOIN sites rs ON rs.id = r.site_id
-      WHERE d.superseded_by IS NULL AND d.verified_at IS NOT NULL AND d.period BETWEEN $1::date AND $2::date
-      GROUP BY 1, 2, 3`;
-    const apiP50: number[] = [];
-    const apiP95: number[] = [];
-    const sql: number[] = [];
-    let rows = 0;
+    const cases = reportCases(fixture, coordinator, province);
+    const results = cases.map(() => ({
+      p50: [] as number[],
+      p95: [] as number[],
+      p99: [] as number[],
+      raw: [] as number[],
+      rows: 0,
+      suppressed: 0,
+      partial: 0,
+    }));
     for (let r = 0; r < cfg.repeat; r++) {
-      const times: number[] = [];
-      for (let i = 0; i < REQUESTS_PER_REPEAT; i++) {
+      for (const [c, rc] of cases.map((c, i) => [c, results[i]] as const)) {
+        const headers = { authorization: tokenOf(c.user) };
+        const times: number[] = [];
+        for (let i = 0; i < WARMUP_REQUESTS + REQUESTS_PER_REPEAT; i++) {
+          const t0 = performance.now();
+          const res = await fetch(`${s.apiUrl}/api/v1/reports/savings?${c.query}`, { headers });
+          const body = (await res.json()) as { rows?: { suppressed?: boolean; partial?: boolean }[] };
+          if (res.status !== 200)
+            throw new Error(
+              `GET /reports/savings?${c.query}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`,
+            );
+          if (i >= WARMUP_REQUESTS) times.push(performance.now() - t0);
+          rc.rows = body.rows?.length ?? 0;
+          rc.suppressed = body.rows?.filter((x) => x.suppressed).length ?? 0;
+          rc.partial = body.rows?.filter((x) => x.partial).length ?? 0;
+        }
+        rc.p50.push(percentile(times, 50));
+        rc.p95.push(percentile(times, 95));
+        rc.p99.push(percentile(times, 99));
         const t0 = performance.now();
-        const res = await fetch(`${s.apiUrl}/api/v1/reports/savings?${query}`, { headers: auth });
-        const body = (await res.json()) as { rows?: unknown[] };
-        if (res.status !== 200)
-          throw new Error(`GET /reports/savings: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-        times.push(performance.now() - t0);
-        rows = body.rows?.length ?? 0;
+        await db.query(c.raw, c.rawParams);
+        rc.raw.push(performance.now() - t0);
+        log(
+          `reports repeat ${r + 1}, ${c.key}: API p50 ${fmt(rc.p50[r])} / p95 ${fmt(rc.p95[r])} / p99 ${fmt(rc.p99[r])} ms, ` +
+            `raw GROUP BY ${fmt(rc.raw[r])} ms`,
+        );
       }
-      apiP50.push(percentile(times, 50));
-      apiP95.push(percentile(times, 95));
-      const t0 = performance.now();
-      await db.query(raw, [`${fixture.first}-01`, `${fixture.last}-01`]);
-      sql.push(performance.now() - t0);
-      log(`reports repeat ${r + 1}: API p50 ${fmt(apiP50[r])} ms, raw GROUP BY ${fmt(sql[r])} ms`);
     }
+    const figures: Figure[] = [];
+    cases.forEach((c, i) => {
+      const rc = results[i];
+      const shape = `${rc.rows} rows${c.restricted ? `, ${rc.suppressed} suppressed, ${rc.partial} partial` : ''}`;
+      figures.push(
+        {
+          name: `${c.title} (${shape}): p50`,
+          unit: 'ms',
+          values: rc.p50,
+          baseline: {
+            name: `raw GROUP BY over the deliveries, ${c.rawTitle} (SQL only, no HTTP)`,
+            values: rc.raw,
+          },
+          ratio: 'faster',
+        },
+        { name: `${c.title}: p95`, unit: 'ms', values: rc.p95 },
+        {
+          name: `${c.title}: p99`,
+          unit: 'ms',
+          values: rc.p99,
+          target: { text: `p99 ≤ ${TARGET_P99_MS} ms`, met: median(rc.p99) <= TARGET_P99_MS },
+        },
+      );
+    });
     return {
       id: 6,
       title: TITLE,
       status: 'ran',
-      figures: [
-        {
-          name: `GET /reports/savings p50 (${MONTHS} months by period, category and region: ${rows} rows)`,
-          unit: 'ms',
-          values: apiP50,
-          baseline: { name: 'raw GROUP BY over the deliveries (SQL only, no HTTP)', values: sql },
-          ratio: 'faster',
-        },
-        { name: 'GET /reports/savings p95', unit: 'ms', values: apiP95 },
-      ],
+      figures,
       notes: [
         `A database of its own (\`${cfg.reportsDatabaseUrl.replace(/\/\/[^@]*@/, '//')}\`) with a ` +
           `${FIXTURE_STREAMS.toLocaleString('en-US')}-stream region of the same generator, ` +
@@ -311,11 +441,18 @@ export async function reportsScenario(cfg: BenchConfig, log: (m: string) => void
           `${fmt(fixture.rebuildS)} s. ` +
           (fixture.reused
             ? `That fixture was built on ${fixture.builtAt.slice(0, 16).replace('T', ' ')} UTC and reused here (same migrations, seed and size).`
-            : 'The fixture was built in this run and is kept for the next one.'),
-        `${REQUESTS_PER_REPEAT} report requests per repeat as a coordinator (everything visible, no suppression), ` +
-          `one at a time, through its own API and worker processes (started on that database for this scenario ` +
-          `only); the baseline runs the equivalent GROUP BY (verified, current deliveries joined to matches, ` +
-          `streams and the receiver's site) straight on Postgres once per repeat.`,
+            : 'The fixture was built in this run and is kept for the next one.') +
+          ' Before measuring, the summary tables are vacuumed (as autovacuum would have done on a live system), so ' +
+          'no autovacuum of the fresh fixture runs during the measurement and index-only scans do not visit the heap.',
+        `Three requests, each ${REQUESTS_PER_REPEAT} times per repeat after ${WARMUP_REQUESTS} unmeasured warm-up ` +
+          `requests, one at a time, through the scenario's own API and worker processes (started on that database ` +
+          `for this scenario only); a time is the client's, from sending the request to the parsed JSON body. ` +
+          cases.map((c) => `${c.title}: \`${c.query}\` as ${c.who}.`).join(' ') +
+          ` p50, p95 and p99 are taken over each repeat's ${REQUESTS_PER_REPEAT} requests; the table shows them over ` +
+          `the repeats. Each request's baseline is the equivalent raw GROUP BY (current deliveries joined to ` +
+          `matches, streams and the receiver's site, grouped the same way; distinct exchanges, distinct suppliers ` +
+          `plus distinct receivers as companies; no suppression) ` +
+          `straight on Postgres, once per repeat in the same run.`,
       ],
     };
   } finally {

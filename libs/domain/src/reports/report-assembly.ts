@@ -86,9 +86,71 @@ function keyOf(
   g: { periodStart?: string; category?: string; region?: string },
   groupBy: readonly GroupKey[],
 ) {
-  return groupBy
-    .map((k) => (k === 'period' ? g.periodStart : k === 'category' ? g.category : g.region))
-    .join('|');
+  let key = '';
+  for (let i = 0; i < groupBy.length; i++) {
+    const k = groupBy[i];
+    const part = k === 'period' ? g.periodStart : k === 'category' ? g.category : g.region;
+    key = i === 0 ? (part ?? '') : `${key}|${part ?? ''}`;
+  }
+  return key;
+}
+
+/** The groups with their keys, in key order (keys built once; groups already in order are not re-sorted). */
+function sortedByKey(groups: MeasuredGroup[], groupBy: readonly GroupKey[]) {
+  const keyed = groups.map((g) => ({ key: keyOf(g, groupBy), g }));
+  for (let i = 1; i < keyed.length; i++) {
+    if (keyed[i - 1].key > keyed[i].key) {
+      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      break;
+    }
+  }
+  return keyed;
+}
+
+/**
+ * Builds rows in one fixed property order (period, category, region, values) without spreading
+ * label objects, which dominated the assembly of reports of thousands of rows.
+ */
+function rowBuilder(groupBy: readonly GroupKey[], grain: PeriodGrain) {
+  const byPeriod = groupBy.includes('period');
+  const byCategory = groupBy.includes('category');
+  const byRegion = groupBy.includes('region');
+  const labels = new Map<string, string>();
+  const label = (periodStart: string) => {
+    let l = labels.get(periodStart);
+    if (l === undefined) labels.set(periodStart, (l = periodLabel(periodStart, grain)));
+    return l;
+  };
+  return (
+    g: MeasuredGroup,
+    energySavedMWh: number | null,
+    co2AvoidedTonnes: number | null,
+    exchanges: number | null,
+    companies: number | null,
+    suppressed: boolean,
+    partial: boolean,
+  ): SavingsRow => {
+    // Properties added in the same order for every row, so all rows share one object shape.
+    const row = {} as SavingsRow;
+    if (byPeriod && g.periodStart) row.period = label(g.periodStart);
+    if (byCategory) row.category = g.category;
+    if (byRegion) row.region = g.region;
+    row.energySavedMWh = energySavedMWh;
+    row.co2AvoidedTonnes = co2AvoidedTonnes;
+    row.exchanges = exchanges;
+    row.companies = companies;
+    row.suppressed = suppressed;
+    row.partial = partial;
+    return row;
+  };
+}
+
+/** First month of the grain's period containing `month` ('YYYY-MM'). */
+function bucketOf(month: string, grain: PeriodGrain): string {
+  if (grain === 'month') return month;
+  const mm = Number(month.slice(5, 7));
+  const first = grain === 'quarter' ? Math.floor((mm - 1) / 3) * 3 + 1 : 1;
+  return `${month.slice(0, 4)}-${first < 10 ? '0' : ''}${first}`;
 }
 
 export function assembleReport(
@@ -97,27 +159,14 @@ export function assembleReport(
   options: AssemblyOptions,
 ): { rows: SavingsRow[]; totals: SavingsTotals } {
   const { groupBy, grain, atomic } = options;
-  const label = (g: MeasuredGroup): Partial<SavingsRow> => ({
-    ...(groupBy.includes('period') && g.periodStart ? { period: periodLabel(g.periodStart, grain) } : {}),
-    ...(groupBy.includes('category') ? { category: g.category } : {}),
-    ...(groupBy.includes('region') ? { region: g.region } : {}),
-  });
-  const sorted = [...groups].sort((a, b) => {
-    const ka = keyOf(a, groupBy);
-    const kb = keyOf(b, groupBy);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  const sorted = sortedByKey(groups, groupBy);
+  const build = rowBuilder(groupBy, grain);
 
   if (atomic === null) {
-    const rows = sorted.map((g) => ({
-      ...label(g),
-      energySavedMWh: round3(g.energy),
-      co2AvoidedTonnes: round3(g.co2),
-      exchanges: g.exchanges,
-      companies: g.companies,
-      suppressed: false,
-      partial: false,
-    }));
+    const rows: SavingsRow[] = [];
+    for (const { g } of sorted) {
+      rows.push(build(g, round3(g.energy), round3(g.co2), g.exchanges, g.companies, false, false));
+    }
     if (!total) return { rows, totals: { ...ZERO_TOTALS } };
     return {
       rows,
@@ -139,11 +188,11 @@ export function assembleReport(
     if (!p) parts.set(key, (p = { energy: 0, co2: 0, safe: 0, withheld: 0 }));
     return p;
   };
+  const buckets = new Map<string, string>();
   const bucket = (month: string) => {
-    if (grain === 'month') return month;
-    const [y, mm] = month.split('-').map(Number);
-    const first = grain === 'quarter' ? Math.floor((mm - 1) / 3) * 3 + 1 : 1;
-    return `${y}-${String(first).padStart(2, '0')}`;
+    let b = buckets.get(month);
+    if (b === undefined) buckets.set(month, (b = bucketOf(month, grain)));
+    return b;
   };
   for (const cell of atomic) {
     if (cell.energy === 0 && cell.co2 === 0 && cell.companies === 0) continue;
@@ -161,7 +210,8 @@ export function assembleReport(
       p.withheld += 1;
     }
   }
-  const byKey = new Map<string, MeasuredGroup>(sorted.map((g) => [keyOf(g, groupBy), g]));
+  const byKey = new Map<string, MeasuredGroup>();
+  for (const { key, g } of sorted) byKey.set(key, g);
   const rows: SavingsRow[] = [];
   let energy = 0;
   let co2 = 0;
@@ -172,30 +222,14 @@ export function assembleReport(
     safeCells += p.safe;
     withheldCells += p.withheld;
     if (p.safe === 0) {
-      rows.push({
-        ...label(g),
-        energySavedMWh: null,
-        co2AvoidedTonnes: null,
-        exchanges: null,
-        companies: null,
-        suppressed: true,
-        partial: false,
-      });
+      rows.push(build(g, null, null, null, null, true, false));
       continue;
     }
     const e = round3(p.energy);
     const c = round3(p.co2);
     energy += e;
     co2 += c;
-    rows.push({
-      ...label(g),
-      energySavedMWh: e,
-      co2AvoidedTonnes: c,
-      exchanges: g.exchanges,
-      companies: g.companies,
-      suppressed: false,
-      partial: p.withheld > 0,
-    });
+    rows.push(build(g, e, c, g.exchanges, g.companies, false, p.withheld > 0));
   }
   const hasData = (total?.exchanges ?? 0) > 0 || safeCells + withheldCells > 0;
   let totals: SavingsTotals;
