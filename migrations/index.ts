@@ -9,6 +9,7 @@ import { DeliveriesReports1764800000000 } from './1764800000000-deliveries-repor
 import { MatchStateSync1764950000000 } from './1764950000000-match-state-sync';
 import { MatchProposalOutbox1764960000000 } from './1764960000000-match-proposal-outbox';
 import { MatchProposalDigest1764970000000 } from './1764970000000-match-proposal-digest';
+import { MatchRankFloors1764980000000 } from './1764980000000-match-rank-floors';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   MatchStateSync1764950000000,
   MatchProposalOutbox1764960000000,
   MatchProposalDigest1764970000000,
+  MatchRankFloors1764980000000,
 ];

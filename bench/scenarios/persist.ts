@@ -108,6 +108,9 @@ export async function persistScenario(
     try {
       const start = performance.now();
       written = await ds.transaction(async (m) => {
+        // As the matcher's transactions do: it keeps the stored rank floors itself, so the triggers that
+        // forget floors after other writers' changes stay out of its writes.
+        await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
         let n = 0;
         for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
           n += await upsertPairs(m, rows.slice(i, i + UPSERT_CHUNK));

@@ -14,6 +14,7 @@ export * from './matching/match-state.cache';
 export * from './matching/match-runs.service';
 export * from './matching/dirty-streams';
 export * from './matching/pair-ranking';
+export * from './matching/rank-floors';
 export * from './matching/full-match';
 export * from './matching/matching.types';
 export * from './matching/pair-scoring';

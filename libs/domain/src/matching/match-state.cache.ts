@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { counterpartPartitions, maxReachKm, partitionOf, type Category } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
+import { parseStoredFloors, StoredFloors } from './rank-floors';
 import { reachBox } from './reach-box';
 
 const KM_PER_DEGREE = 111.2;
@@ -30,6 +31,7 @@ function cellOf(latitude: number, longitude: number, cell: number): number {
 
 interface Entry {
   stream: MatchableStream;
+  floors: StoredFloors | null;
   /** The grid bucket holding the stream while it is active; null otherwise. */
   bucket: MatchableStream[] | null;
 }
@@ -73,13 +75,13 @@ export class MatchStateCache {
       epoch: string;
     }[];
     const reload = epoch !== this.epoch;
+    const columns = `${STREAM_COLUMNS}, rank_floors, sync_seq::text AS sync_seq`;
     const rows = (await m.query(
       reload
-        ? `SELECT ${STREAM_COLUMNS}, sync_seq::text AS sync_seq FROM stream_match_state`
-        : `SELECT ${STREAM_COLUMNS}, sync_seq::text AS sync_seq FROM stream_match_state
-           WHERE sync_seq > $1::bigint ORDER BY sync_seq`,
+        ? `SELECT ${columns} FROM stream_match_state`
+        : `SELECT ${columns} FROM stream_match_state WHERE sync_seq > $1::bigint ORDER BY sync_seq`,
       reload ? [] : [this.lastSeq],
-    )) as (StreamRow & { sync_seq: string })[];
+    )) as (StreamRow & { rank_floors: unknown; sync_seq: string })[];
     if (reload) {
       this.entries.clear();
       this.grids.clear();
@@ -87,7 +89,7 @@ export class MatchStateCache {
       this.epoch = epoch;
     }
     for (const row of rows) {
-      this.put(toMatchable(row));
+      this.put(toMatchable(row), parseStoredFloors(row.rank_floors));
       if (BigInt(row.sync_seq) > BigInt(this.lastSeq)) this.lastSeq = row.sync_seq;
     }
     return rows.length;
@@ -95,6 +97,11 @@ export class MatchStateCache {
 
   get(id: string): MatchableStream | undefined {
     return this.entries.get(id)?.stream;
+  }
+
+  /** The stream's stored floors as of the last sync; null when not known. */
+  floorsOf(id: string): StoredFloors | null {
+    return this.entries.get(id)?.floors ?? null;
   }
 
   all(): MatchableStream[] {
@@ -140,7 +147,7 @@ export class MatchStateCache {
     return out;
   }
 
-  private put(stream: MatchableStream): void {
+  private put(stream: MatchableStream, floors: StoredFloors | null): void {
     const old = this.entries.get(stream.id);
     if (old?.bucket) {
       const i = old.bucket.indexOf(old.stream);
@@ -158,6 +165,6 @@ export class MatchStateCache {
       if (!bucket) cells.set(cell, (bucket = []));
       bucket.push(stream);
     }
-    this.entries.set(stream.id, { stream, bucket });
+    this.entries.set(stream.id, { stream, floors, bucket });
   }
 }

@@ -17,6 +17,7 @@ import {
 } from './matching.types';
 import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
+import { floorOffset, floorsExcluding, floorsOfList, NeighbourFloor, storedFloorsJson } from './rank-floors';
 import { reachBox } from './reach-box';
 
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
@@ -63,12 +64,6 @@ interface StoredRank extends RankKey {
   actedOn: boolean;
 }
 
-interface NeighbourFloor {
-  /** The (K-1)-th and K-th best stored qualifying pairs of the counterpart, excluding the changed stream. */
-  kMinus1?: RankKey;
-  k?: RankKey;
-}
-
 @Injectable()
 export class MatchingService {
   private readonly logger = new Logger(MatchingService.name);
@@ -88,7 +83,12 @@ export class MatchingService {
     return this.state.exclusive(async () => {
       try {
         return await this.db.transaction(async (m) => {
-          await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK_ID]);
+          // The matcher keeps the stored rank floors itself; the setting tells the triggers that forget
+          // floors on other writers' changes to leave this transaction's writes alone.
+          await m.query(
+            `SELECT pg_advisory_xact_lock($1), set_config('symbiose.matcher_writes', 'on', true)`,
+            [MATCHING_LOCK_ID],
+          );
           return fn(m);
         });
       } catch (err) {
@@ -168,7 +168,7 @@ export class MatchingService {
     const topOfS = new Set(topK(newPairs, K).map(other));
 
     const counterparts = [...new Set([...newByCounterpart.keys(), ...storedByCounterpart.keys()])];
-    const floors = await this.floorsExcluding(m, s, counterparts);
+    const floors = await this.counterpartFloors(m, s, counterparts, storedByCounterpart);
     const floorsMs = performance.now() - readStarted;
 
     const keep: ScoredPair[] = [];
@@ -246,9 +246,16 @@ export class MatchingService {
     const readMs = floorsMs + (performance.now() - pushedStarted);
 
     const writeStarted = performance.now();
-    await upsertPairs(m, [...keep, ...entrants]);
+    const written = [...keep, ...entrants];
+    await upsertPairs(m, written);
     await markNotQualifying(m, notQualifying);
-    await deleteProposed(m, [...dropped, ...pushedOutDrops]);
+    const deleted = [...dropped, ...pushedOutDrops];
+    await deleteProposed(m, deleted);
+    // Every stream whose stored list may have changed: s and both sides of every pair written or removed.
+    const touched = new Set<string>([s.id]);
+    for (const p of written) touched.add(p.supplyId).add(p.demandId);
+    for (const [supply, demand] of [...notQualifying, ...deleted]) touched.add(supply).add(demand);
+    await this.refreshFloors(m, touched);
     const writeMs = performance.now() - writeStarted;
     return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs };
   }
@@ -356,7 +363,45 @@ export class MatchingService {
     }
     await markNotQualifying(m, notQualifying);
     await deleteProposed(m, dropped);
+    await this.writeCategoryFloors(m, category, upserts, byId);
     return count;
+  }
+
+  /**
+   * After a category's full re-match the stored qualifying pairs of the category are exactly `stored`
+   * (kept pairs and acted-on pairs that still qualify): every stream's floors come from those lists.
+   */
+  private async writeCategoryFloors(
+    m: EntityManager,
+    category: string,
+    stored: readonly ScoredPair[],
+    byId: ReadonlyMap<string, MatchableStream>,
+  ): Promise<void> {
+    const lists = new Map<string, ScoredPair[]>();
+    for (const p of stored) {
+      for (const id of [p.supplyId, p.demandId]) {
+        const list = lists.get(id);
+        if (list) list.push(p);
+        else lists.set(id, [p]);
+      }
+    }
+    const ids: string[] = [];
+    const floors: string[] = [];
+    for (const stream of byId.values()) {
+      if (stream.category !== category) continue;
+      const list = lists.get(stream.id) ?? [];
+      list.sort(compareRank);
+      ids.push(stream.id);
+      floors.push(storedFloorsJson(floorsOfList(list, this.k)));
+    }
+    for (let i = 0; i < ids.length; i += UPSERT_CHUNK) {
+      await m.query(
+        `UPDATE stream_match_state t SET rank_floors = f.floors::jsonb,
+           sync_seq = nextval('stream_match_state_sync_seq')
+         FROM unnest($1::uuid[], $2::text[]) AS f(id, floors) WHERE t.id = f.id`,
+        [ids.slice(i, i + UPSERT_CHUNK), floors.slice(i, i + UPSERT_CHUNK)],
+      );
+    }
   }
 
   /** Active opposite-direction streams of the same category inside the category's reach (lat/lon box on an index). */
@@ -408,8 +453,72 @@ export class MatchingService {
     }));
   }
 
+  /**
+   * For each counterpart: its (K-1)-th and K-th best stored qualifying pairs, not counting its pair with
+   * s. From the floors kept on the processed state when known, else from the matches table.
+   */
+  private async counterpartFloors(
+    m: EntityManager,
+    s: MatchableStream,
+    counterparts: string[],
+    storedByCounterpart: ReadonlyMap<string, StoredRank>,
+  ): Promise<Map<string, NeighbourFloor>> {
+    const out = new Map<string, NeighbourFloor>();
+    const unknown: string[] = [];
+    for (const c of counterparts) {
+      const stored = this.state.floorsOf(c);
+      const old = storedByCounterpart.get(c);
+      const floor = stored && floorsExcluding(stored, this.k, old?.qualifies ? old : null);
+      if (floor) out.set(c, floor);
+      else unknown.push(c);
+    }
+    if (unknown.length > 0) {
+      for (const [c, floor] of await this.floorsFromMatches(m, s, unknown)) out.set(c, floor);
+    }
+    return out;
+  }
+
+  /**
+   * Keeps the stored floors of streams whose stored lists a job changed equal to their lists: read
+   * ranks offset+1 … K+1 from the matches table and put them on the processed-state rows (the sequence
+   * number moves, so every worker's in-memory state picks them up at its next sync).
+   */
+  private async refreshFloors(m: EntityManager, touched: Iterable<string>): Promise<void> {
+    const supplies: string[] = [];
+    const demands: string[] = [];
+    for (const id of new Set(touched)) {
+      const stream = this.state.get(id);
+      if (stream?.direction === 'supply') supplies.push(id);
+      else if (stream?.direction === 'demand') demands.push(id);
+    }
+    if (supplies.length + demands.length === 0) return;
+    const K = this.k;
+    const side = (column: 'supply_stream_id' | 'demand_stream_id', param: string) => `
+      SELECT c.id, jsonb_build_object('k', $3::int, 'keys', coalesce((
+        SELECT jsonb_agg(jsonb_build_array(x.supply_stream_id, x.demand_stream_id, x.score, x.energy_saved_mwh,
+                 x.route_km) ORDER BY x.rn)
+        FROM (
+          SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km,
+            row_number() OVER (ORDER BY score DESC, energy_saved_mwh DESC, route_km ASC, supply_stream_id,
+              demand_stream_id) AS rn
+          FROM (
+            SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km FROM matches
+            WHERE ${column} = c.id AND qualifies
+            ORDER BY score DESC, energy_saved_mwh DESC, route_km ASC, supply_stream_id, demand_stream_id
+            OFFSET $4 LIMIT $5
+          ) ranked
+        ) x), '[]'::jsonb)) AS floors
+      FROM unnest(${param}::uuid[]) AS c(id)`;
+    await m.query(
+      `UPDATE stream_match_state t SET rank_floors = f.floors, sync_seq = nextval('stream_match_state_sync_seq')
+       FROM (${side('supply_stream_id', '$1')} UNION ALL ${side('demand_stream_id', '$2')}) f
+       WHERE t.id = f.id`,
+      [supplies, demands, K, floorOffset(K), K + 1 - floorOffset(K)],
+    );
+  }
+
   /** For each counterpart: its (K-1)-th and K-th best stored qualifying pairs, not counting pairs with s. */
-  private async floorsExcluding(
+  private async floorsFromMatches(
     m: EntityManager,
     s: MatchableStream,
     counterparts: string[],

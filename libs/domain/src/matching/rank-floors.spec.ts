@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { compareRank, RankKey } from './pair-ranking';
+import { floorsExcluding, floorsOfList, parseStoredFloors, storedFloorsJson } from './rank-floors';
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/** Distinct pairs of one counterpart (demand D), with few distinct scores so ties reach the id tiebreak. */
+const arbList = fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 12 }).chain((supplies) =>
+  fc.tuple(
+    ...supplies.map((s) =>
+      fc.record({
+        score: fc.constantFrom(1, 2, 3),
+        energy: fc.constantFrom(0, 5),
+        routeKm: fc.constantFrom(1, 2),
+        supplyId: fc.constant(id(s)),
+        demandId: fc.constant(id(999)),
+      }),
+    ),
+  ),
+);
+
+describe('stored rank floors', () => {
+  it('hand-checked: K = 3, the pair leaving from rank 1 moves ranks 3 and 4 up', () => {
+    const list: RankKey[] = [5, 4, 3, 2, 1].map((score, i) => ({
+      score,
+      energy: 0,
+      routeKm: 1,
+      supplyId: id(i),
+      demandId: id(999),
+    }));
+    const f = floorsOfList(list, 3);
+    expect(f.keys.map((k) => k.score)).toEqual([4, 3, 2]); // ranks 2, 3, 4
+    expect(floorsExcluding(f, 3, list[0])).toEqual({ kMinus1: list[2], k: list[3] });
+    expect(floorsExcluding(f, 3, list[2])).toEqual({ kMinus1: list[1], k: list[3] });
+    expect(floorsExcluding(f, 3, list[4])).toEqual({ kMinus1: list[1], k: list[2] });
+    expect(floorsExcluding(f, 3, null)).toEqual({ kMinus1: list[1], k: list[2] });
+    expect(floorsExcluding(f, 4, null)).toBeNull(); // taken for another K
+  });
+
+  it('equals the SQL definition for every K, list and leaving pair (brute force)', () => {
+    fc.assert(
+      fc.property(
+        arbList,
+        fc.integer({ min: 1, max: 6 }),
+        fc.nat(),
+        fc.boolean(),
+        (list, k, pick, withOld) => {
+          const sorted = [...list].sort(compareRank);
+          const old = withOld && sorted.length > 0 ? sorted[pick % sorted.length] : null;
+          // Through the column's JSON, as the worker reads it.
+          const stored = parseStoredFloors(JSON.parse(storedFloorsJson(floorsOfList(sorted, k))));
+          expect(stored).not.toBeNull();
+          const without = old ? sorted.filter((p) => p !== old) : sorted;
+          const expected = { kMinus1: k >= 2 ? without[k - 2] : undefined, k: without[k - 1] };
+          expect(floorsExcluding(stored!, k, old)).toEqual(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects malformed column values', () => {
+    expect(parseStoredFloors(null)).toBeNull();
+    expect(parseStoredFloors({ k: 3 })).toBeNull();
+    expect(parseStoredFloors({ k: 3, keys: [['a', 'b', 1, 2]] })).toBeNull();
+    expect(parseStoredFloors({ k: 3, keys: [['a', 'b', '1', 2, 3]] })).toBeNull();
+    expect(parseStoredFloors({ k: 3, keys: [] })).toEqual({ k: 3, keys: [] });
+  });
+});

@@ -1,0 +1,77 @@
+import { compareRank, RankKey } from './pair-ranking';
+
+/**
+ * A stream's stored qualifying pairs around its K-th best, kept on its processed-state row so that an
+ * incremental job reads every counterpart's floor from memory instead of one index range per
+ * counterpart (thousands per job in a dense region). `keys` are the ranks offset+1 … K+1 of the
+ * stream's stored list (fewer when the list is shorter); `k` is the K they were taken for.
+ */
+export interface StoredFloors {
+  k: number;
+  keys: RankKey[];
+}
+
+/** The (K-1)-th and K-th best stored qualifying pairs of a counterpart, not counting its pair with the changed stream. */
+export interface NeighbourFloor {
+  kMinus1?: RankKey;
+  k?: RankKey;
+}
+
+/** First stored rank (0-based) a floor needs: K-2 (for the (K-1)-th once a pair leaves), or 0 when K = 1. */
+export const floorOffset = (k: number) => Math.max(k - 2, 0);
+
+/** The stored list positions kept for K: offset … K (0-based), i.e. at most 3 keys. */
+export function floorsOfList(sorted: readonly RankKey[], k: number): StoredFloors {
+  return { k, keys: sorted.slice(floorOffset(k), k + 1).map(rankKeyOf) };
+}
+
+export function rankKeyOf(p: RankKey): RankKey {
+  return { score: p.score, energy: p.energy, routeKm: p.routeKm, supplyId: p.supplyId, demandId: p.demandId };
+}
+
+/** Parses the jsonb column ([supplyId, demandId, score, energy, routeKm] per key); null when absent or malformed. */
+export function parseStoredFloors(value: unknown): StoredFloors | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as { k?: unknown; keys?: unknown };
+  if (typeof v.k !== 'number' || !Array.isArray(v.keys)) return null;
+  const keys: RankKey[] = [];
+  for (const key of v.keys as unknown[]) {
+    if (!Array.isArray(key) || key.length !== 5) return null;
+    const [supplyId, demandId, score, energy, routeKm] = key as unknown[];
+    if (typeof supplyId !== 'string' || typeof demandId !== 'string') return null;
+    if (typeof score !== 'number' || typeof energy !== 'number' || typeof routeKm !== 'number') return null;
+    keys.push({ supplyId, demandId, score, energy, routeKm });
+  }
+  return { k: v.k, keys };
+}
+
+export function storedFloorsJson(f: StoredFloors): string {
+  return JSON.stringify({
+    k: f.k,
+    keys: f.keys.map((p) => [p.supplyId, p.demandId, p.score, p.energy, p.routeKm]),
+  });
+}
+
+/**
+ * The counterpart's floors without its pair `old` with the changed stream (when `old` is stored and
+ * qualifies, it sits in the list and every rank after it moves up by one). Null when the stored floors
+ * were taken for another K.
+ */
+export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null): NeighbourFloor | null {
+  if (f.k !== k) return null;
+  const offset = floorOffset(k);
+  const at = (rank: number): RankKey | undefined => (rank >= offset ? f.keys[rank - offset] : undefined);
+  // Position class of `old` in the full list: before K-1 (index ≤ K-2), at index K-1, or after (≥ K).
+  let shift: 'none' | 'from-k-1' | 'from-k' = 'none';
+  if (old) {
+    const kMinus1 = at(k - 2);
+    const kth = at(k - 1);
+    const same = (p: RankKey | undefined) =>
+      !!p && p.supplyId === old.supplyId && p.demandId === old.demandId;
+    if (k >= 2 && (same(kMinus1) || !kMinus1 || compareRank(old, kMinus1) < 0)) shift = 'from-k-1';
+    else if (same(kth) || (k === 1 && (!kth || compareRank(old, kth) < 0))) shift = 'from-k';
+  }
+  if (shift === 'from-k-1') return { kMinus1: at(k - 1), k: at(k) };
+  if (shift === 'from-k') return { kMinus1: k >= 2 ? at(k - 2) : undefined, k: at(k) };
+  return { kMinus1: k >= 2 ? at(k - 2) : undefined, k: at(k - 1) };
+}
