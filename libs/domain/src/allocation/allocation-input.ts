@@ -8,6 +8,7 @@ import {
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { STREAM_COLUMNS, StreamRow, toMatchable } from '../matching/matching.types';
+import { sliceTicker } from './allocation-slices.util';
 
 /** Match statuses that take a pair out of the allocation: nobody will run these exchanges. */
 export const ALLOCATION_EXCLUDED_STATUSES = ['declined', 'rejected', 'expired', 'closed'] as const;
@@ -69,10 +70,14 @@ export async function loadAllocationInput(db: DataSource | EntityManager): Promi
      ORDER BY id`,
     [[...ALLOCATION_EXCLUDED_STATUSES]],
   )) as QualifyingRow[];
+  // A full region is millions of rows: every loop over them runs in slices (see allocation-slices.util).
+  let tick = sliceTicker();
   const ids = new Set<string>();
-  for (const r of rows) {
-    ids.add(r.supply_stream_id);
-    ids.add(r.demand_stream_id);
+  for (let i = 0; i < rows.length; i++) {
+    const wait = tick(i);
+    if (wait) await wait;
+    ids.add(rows[i].supply_stream_id);
+    ids.add(rows[i].demand_stream_id);
   }
   const streamRows =
     ids.size === 0
@@ -88,7 +93,11 @@ export async function loadAllocationInput(db: DataSource | EntityManager): Promi
   const supplies = new Map<string, number>();
   const demands = new Map<string, number>();
   let excluded = 0;
-  for (const r of rows) {
+  tick = sliceTicker();
+  for (let i = 0; i < rows.length; i++) {
+    const wait = tick(i);
+    if (wait) await wait;
+    const r = rows[i];
     const s = streams.get(r.supply_stream_id);
     const d = streams.get(r.demand_stream_id);
     const exchanged = r.exchanged_quantity;
@@ -133,7 +142,56 @@ export async function loadAllocationInput(db: DataSource | EntityManager): Promi
     meta,
     excluded,
   };
-  return { ...input, fingerprint: allocationFingerprint(input) };
+  return { ...input, fingerprint: await slicedFingerprint(input) };
+}
+
+type FingerprintInput = Parameters<typeof allocationFingerprint>[0];
+
+/** Lines hashed per update: one update per line would cost more than the hashing. */
+const FINGERPRINT_BATCH = 4096;
+
+/** The fingerprint's bytes in batches of lines (the digest depends only on the concatenation). */
+function* fingerprintChunks(input: FingerprintInput): Generator<string> {
+  yield `${ENGINE_VERSION}|${CURRENT_FACTOR_SET.version}\n`;
+  let batch = '';
+  let lines = 0;
+  const line = (text: string) => {
+    batch += text;
+    if (++lines % FINGERPRINT_BATCH !== 0) return null;
+    const full = batch;
+    batch = '';
+    return full;
+  };
+  for (const p of input.pairs) {
+    const full = line(
+      `${p.id}|${p.supplyId}|${p.demandId}|${p.maxQuantity}|${p.supplyPerUnit}|${p.co2PerUnit}|${p.energyPerUnit}\n`,
+    );
+    if (full !== null) yield full;
+  }
+  batch += 'supplies\n';
+  for (const s of input.supplies) {
+    const full = line(`${s.id}|${s.quantity}\n`);
+    if (full !== null) yield full;
+  }
+  batch += 'demands\n';
+  for (const d of input.demands) {
+    const full = line(`${d.id}|${d.quantity}\n`);
+    if (full !== null) yield full;
+  }
+  yield batch;
+}
+
+/** allocationFingerprint in slices, for the main thread. */
+async function slicedFingerprint(input: FingerprintInput): Promise<string> {
+  const hash = createHash('sha256');
+  const tick = sliceTicker(1);
+  let i = 0;
+  for (const chunk of fingerprintChunks(input)) {
+    hash.update(chunk);
+    const wait = tick(++i);
+    if (wait) await wait;
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -146,15 +204,6 @@ export function allocationFingerprint(input: {
   demands: readonly AllocationStream[];
 }): string {
   const hash = createHash('sha256');
-  hash.update(`${ENGINE_VERSION}|${CURRENT_FACTOR_SET.version}\n`);
-  for (const p of input.pairs) {
-    hash.update(
-      `${p.id}|${p.supplyId}|${p.demandId}|${p.maxQuantity}|${p.supplyPerUnit}|${p.co2PerUnit}|${p.energyPerUnit}\n`,
-    );
-  }
-  hash.update('supplies\n');
-  for (const s of input.supplies) hash.update(`${s.id}|${s.quantity}\n`);
-  hash.update('demands\n');
-  for (const d of input.demands) hash.update(`${d.id}|${d.quantity}\n`);
+  for (const chunk of fingerprintChunks(input)) hash.update(chunk);
   return hash.digest('hex');
 }

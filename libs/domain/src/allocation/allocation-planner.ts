@@ -1,13 +1,8 @@
 import { rowsOf } from '@symbiose/core';
-import {
-  type AllocationResult,
-  CURRENT_FACTOR_SET,
-  ENGINE_VERSION,
-  solveAllocation,
-  type SolveAllocationOptions,
-} from '@symbiose/engine';
+import { type AllocationResult, CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { AllocationInput, loadAllocationInput } from './allocation-input';
+import { type AllocationThreadOptions, solveAllocationInThread } from './allocation-solve.runner';
 
 /** Allocation solves serialize on this session lock (distinct from the migration, matching and seed locks). */
 export const ALLOCATION_LOCK_ID = 7_356_110_100;
@@ -32,7 +27,8 @@ export interface RecomputeAllocationOptions {
    * (a waiting job would hold up their maintenance queue); they re-request the debounced job.
    */
   waitForLock?: boolean;
-  solver?: SolveAllocationOptions;
+  /** Solver options and the solve thread's heap limits (the solve runs in a worker thread). */
+  solver?: AllocationThreadOptions;
 }
 
 export interface RecomputeAllocationResult {
@@ -132,8 +128,11 @@ export async function recomputeAllocation(
       };
     }
 
+    // In a worker thread: the HiGHS solve is synchronous WebAssembly (over a minute for a large
+    // region) and would otherwise stall this process's event loop, its job locks and its other
+    // queues. A failed thread rejects here, before anything is written: the previous plan stays.
     const solveStarted = performance.now();
-    const result = await solveAllocation(input.pairs, input.supplies, input.demands, {
+    const result = await solveAllocationInThread(input.pairs, input.supplies, input.demands, {
       timeLimitSeconds: ALLOCATION_LP_TIME_LIMIT_SECONDS,
       ...options.solver,
     });

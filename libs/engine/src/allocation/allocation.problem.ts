@@ -60,7 +60,14 @@ function notFinite(what: string, value: unknown): AllocationInputError {
   return new AllocationInputError(`${what} must be a finite number, got ${String(value)}`);
 }
 
-function indexStreams(streams: readonly AllocationStream[], side: 'supply' | 'demand'): Map<string, number> {
+/**
+ * Validates one side's streams and maps each id to its position. Throws AllocationInputError on a
+ * missing or duplicate id or a non-finite or negative quantity.
+ */
+export function indexStreams(
+  streams: readonly AllocationStream[],
+  side: 'supply' | 'demand',
+): Map<string, number> {
   const index = new Map<string, number>();
   streams.forEach((stream, i) => {
     if (typeof stream.id !== 'string' || stream.id === '') {

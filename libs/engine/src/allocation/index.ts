@@ -4,6 +4,8 @@ export {
   buildAllocationProblem,
   buildLinearProgram,
   allocationLpText,
+  indexStreams,
+  validatePair,
 } from './allocation.problem';
 export type {
   AllocationComponent,
