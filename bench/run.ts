@@ -270,8 +270,10 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
           figures: figures3 as Figure[],
           notes: [
             `Each run: POST /api/v1/match-runs as a coordinator on an empty matches table, the worker runs ` +
-              `MatchingService.fullRematch (snapshot of the streams, kdbush index per category, engine scoring, ` +
-              `top ${cfg.matchTopK} of either side, then every write in one transaction), the bench polls the run ` +
+              `MatchingService.fullRematch (snapshot of the streams into its in-memory state, then one category ` +
+              `at a time: a kdbush index per candidate partition — category, material type, water quality — ` +
+              `engine scoring, top ${cfg.matchTopK} of either side, the category's writes; all in one ` +
+              `transaction), the bench polls the run ` +
               `row every 250 ms; the figure is POST to done. The naive baseline is the same per-pair work (scorePairOf, ` +
               `per-supply top K, per-demand buffers) with every same-category demand as a candidate (no spatial ` +
               `index), in the bench process, on a stratified sample of supplies, scaled by pair count; it leaves ` +
@@ -292,7 +294,8 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
             `RSS (VmRSS from /proc/<pid>/status) of the worker and the API processes sampled every 250 ms during ` +
               `each full re-match of scenario 3; the baseline is each process's RSS right before the run. ` +
               services.describe() +
-              '. The worker holds every stream, the spatial index and all qualifying pairs of the run in memory; its ' +
+              '. The worker holds every stream (its in-memory processed state) and, one category at a time, the ' +
+              'spatial index and the kept pairs of that category; its ' +
               `V8 heap limit is Node's default (${fmt(getHeapStatistics().heap_size_limit / 2 ** 30)} GiB here).`,
           ],
         });

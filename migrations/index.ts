@@ -10,6 +10,7 @@ import { MatchStateSync1764950000000 } from './1764950000000-match-state-sync';
 import { MatchProposalOutbox1764960000000 } from './1764960000000-match-proposal-outbox';
 import { MatchProposalDigest1764970000000 } from './1764970000000-match-proposal-digest';
 import { MatchRankFloors1764980000000 } from './1764980000000-match-rank-floors';
+import { MatchesDemandIndex1764990000000 } from './1764990000000-matches-demand-index';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   MatchProposalOutbox1764960000000,
   MatchProposalDigest1764970000000,
   MatchRankFloors1764980000000,
+  MatchesDemandIndex1764990000000,
 ];

@@ -305,6 +305,8 @@ export class MatchingService {
          WHERE s.id = t.id AND s.version = t.version AND s.matched_version <> t.version`,
         [streams.map((s) => s.id), streams.map((s) => s.version)],
       );
+      // Every stream's floors moved: take them in now, so the next incremental job does not pay for it.
+      await this.state.sync(m);
       return count;
     });
     await requestAllocation(this.queue); // debounced region-wide allocation, after commit
@@ -324,7 +326,6 @@ export class MatchingService {
     kept: ScoredPair[],
     byId: ReadonlyMap<string, MatchableStream>,
   ): Promise<number> {
-    const keptKeys = new Set(kept.map((p) => pairKey(p.supplyId, p.demandId)));
     const existing: {
       supply_stream_id: string;
       demand_stream_id: string;
@@ -339,6 +340,8 @@ export class MatchingService {
     const upserts: ScoredPair[] = kept;
     const notQualifying: [string, string][] = [];
     const dropped: [string, string][] = [];
+    // Only a store that already holds rows of the category needs the kept set (one string per pair).
+    const keptKeys = new Set(existing.length > 0 ? kept.map((p) => pairKey(p.supplyId, p.demandId)) : []);
     for (const row of existing) {
       if (keptKeys.has(pairKey(row.supply_stream_id, row.demand_stream_id))) continue;
       const supply = byId.get(row.supply_stream_id);
@@ -572,6 +575,29 @@ export class MatchingService {
    * `otherSide` names the side whose list must be checked ('supply' when the changed stream is a supply).
    */
   private async notInOtherTopK(
+    m: EntityManager,
+    pairs: RankKey[],
+    otherSide: 'supply' | 'demand',
+  ): Promise<[string, string][]> {
+    const K = this.k;
+    const out: [string, string][] = [];
+    const unknown: RankKey[] = [];
+    for (const p of pairs) {
+      // p sits in its other side's stored list: it is in that side's top K unless it ranks after the
+      // list's K-th best (the stored floors are the store as this job found it, like the query below).
+      const floors = this.state.floorsOf(otherSide === 'supply' ? p.supplyId : p.demandId);
+      if (!floors || floors.k !== K) unknown.push(p);
+      else {
+        const kth = floors.keys[K - 1 - floorOffset(K)];
+        if (kth && compareRank(p, kth) > 0) out.push([p.supplyId, p.demandId]);
+      }
+    }
+    if (unknown.length > 0) out.push(...(await this.notInOtherTopKFromMatches(m, unknown, otherSide)));
+    return out;
+  }
+
+  /** notInOtherTopK from the matches table: count up to K better pairs on the other side. */
+  private async notInOtherTopKFromMatches(
     m: EntityManager,
     pairs: RankKey[],
     otherSide: 'supply' | 'demand',
