@@ -251,10 +251,25 @@ export class MatchingService {
     await markNotQualifying(m, notQualifying);
     const deleted = [...dropped, ...pushedOutDrops];
     await deleteProposed(m, deleted);
-    // Every stream whose stored list may have changed: s and both sides of every pair written or removed.
+    // Streams whose floors (ranks K-1 … K+1) may have moved: s, and each side of a pair written or removed
+    // whose old or new rank key reaches that side's stored (K+1)-th best. A change further down a list
+    // leaves its first K+1 ranks where they were. Entrants (from recomputations) always count.
+    const storedKeys = new Map<string, RankKey>();
+    for (const old of stored) storedKeys.set(pairKey(old.supplyId, old.demandId), old);
+    for (const p of pushOuts) storedKeys.set(pairKey(p.supplyId, p.demandId), p);
     const touched = new Set<string>([s.id]);
-    for (const p of written) touched.add(p.supplyId).add(p.demandId);
-    for (const [supply, demand] of [...notQualifying, ...deleted]) touched.add(supply).add(demand);
+    const touch = (pair: { supplyId: string; demandId: string }, ...keys: (RankKey | undefined)[]) => {
+      for (const id of [pair.supplyId, pair.demandId]) {
+        if (!touched.has(id) && this.floorsMayMove(id, keys)) touched.add(id);
+      }
+    };
+    for (const p of keep) touch(p, p, storedKeys.get(pairKey(p.supplyId, p.demandId)));
+    for (const p of entrants) touched.add(p.supplyId).add(p.demandId);
+    for (const [supplyId, demandId] of [...notQualifying, ...deleted]) {
+      const key = storedKeys.get(pairKey(supplyId, demandId));
+      if (key) touch({ supplyId, demandId }, key);
+      else touched.add(supplyId).add(demandId);
+    }
     await this.refreshFloors(m, touched);
     const writeMs = performance.now() - writeStarted;
     return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs };
@@ -479,6 +494,16 @@ export class MatchingService {
       for (const [c, floor] of await this.floorsFromMatches(m, s, unknown)) out.set(c, floor);
     }
     return out;
+  }
+
+  /** False only when the stream's stored list reaches rank K+1 and every key ranks after it. */
+  private floorsMayMove(streamId: string, keys: readonly (RankKey | undefined)[]): boolean {
+    const K = this.k;
+    const floors = this.state.floorsOf(streamId);
+    const full = K + 1 - floorOffset(K);
+    if (!floors || floors.k !== K || floors.keys.length < full) return true;
+    const last = floors.keys[full - 1];
+    return keys.some((key) => key !== undefined && compareRank(key, last) <= 0);
   }
 
   /**
