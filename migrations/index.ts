@@ -11,6 +11,7 @@ import { MatchProposalOutbox1764960000000 } from './1764960000000-match-proposal
 import { MatchProposalDigest1764970000000 } from './1764970000000-match-proposal-digest';
 import { MatchRankFloors1764980000000 } from './1764980000000-match-rank-floors';
 import { MatchesDemandIndex1764990000000 } from './1764990000000-matches-demand-index';
+import { MatchProposalNotices1765000000000 } from './1765000000000-match-proposal-notices';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   MatchProposalDigest1764970000000,
   MatchRankFloors1764980000000,
   MatchesDemandIndex1764990000000,
+  MatchProposalNotices1765000000000,
 ];

@@ -121,17 +121,27 @@ describe('notifications', () => {
       const s = toMatchable(streams.find((r) => r.id === supplyId)!);
       const pairs = demands.map((d) => scorePairOf(s, toMatchable(streams.find((r) => r.id === d)!))!);
       await api.db.transaction((m) => upsertPairs(m, pairs));
-      const count = async () =>
-        Number(
+      // The supply gained three matches: one digest for its officer. Each demand gained one: that match.
+      const notices = async () => ({
+        supply: (await api.db.query(
+          `SELECT kind, match_id, data FROM notifications WHERE stream_id = $1 AND user_id = $2`,
+          [supplyId, world.a.officer.id],
+        )) as { kind: string; match_id: string | null; data: { count?: number } }[],
+        demands: Number(
           (
             (await api.db.query(
               `SELECT count(*) AS n FROM notifications n JOIN matches m ON m.id = n.match_id
-               WHERE m.supply_stream_id = $1 AND n.user_id = $2`,
-              [supplyId, world.a.officer.id],
+               WHERE m.supply_stream_id = $1 AND n.user_id = $2 AND n.stream_id = m.demand_stream_id`,
+              [supplyId, world.b.officer.id],
             )) as { n: string }[]
           )[0].n,
-        );
-      expect(await count()).toBe(3);
+        ),
+      });
+      const first = await notices();
+      expect(first.supply).toEqual([
+        { kind: 'matches_proposed', match_id: null, data: expect.objectContaining({ count: 3 }) },
+      ]);
+      expect(first.demands).toBe(3);
       // The same pairs with changed numbers: an update, not an insert.
       await api.db.transaction((m) =>
         upsertPairs(
@@ -139,7 +149,7 @@ describe('notifications', () => {
           pairs.map((p) => ({ ...p, score: p.score + 1 })),
         ),
       );
-      expect(await count()).toBe(3);
+      expect(await notices()).toEqual(first);
     });
 
     it('of a large write (a full re-match) are queued in the same transaction and fanned out once by the worker', async () => {
@@ -179,50 +189,21 @@ describe('notifications', () => {
       ])) as unknown[];
       expect(queued).toHaveLength(1);
 
-      // Delivered as one digest per officer and own stream, pointing at the stream, not at the match.
-      const digests = async () =>
-        (await api.db.query(
-          `SELECT user_id, stream_id, match_id, data FROM notifications
-           WHERE kind = 'matches_proposed' AND stream_id = ANY($1::uuid[]) ORDER BY stream_id = $2 DESC`,
-          [[supplyId, demandId], supplyId],
-        )) as { user_id: string; stream_id: string; match_id: string | null; data: { count: number } }[];
-      expect(await digests()).toEqual([]);
+      // Delivered per own stream: a stream with one new match is told about that match (no digest of one).
       expect(await deliverQueuedProposals(api.db)).toBeGreaterThanOrEqual(2);
-      expect(await ofThis()).toEqual([]);
-      const officers = Number(
-        (
-          await api.db.query(
-            `SELECT count(*) AS n FROM users u JOIN streams s ON s.company_id = u.company_id
-             WHERE s.id = ANY($1::uuid[]) AND u.role = 'officer' AND u.disabled_at IS NULL`,
-            [[supplyId, demandId]],
-          )
-        )[0].n,
-      );
-      const delivered = await digests();
-      expect(delivered).toHaveLength(officers);
-      expect(delivered).toEqual(
+      expect(await ofThis()).toEqual(
         expect.arrayContaining([
-          {
-            user_id: world.a.officer.id,
-            stream_id: supplyId,
-            match_id: null,
-            data: { count: 1, category: 'heat', ownDirection: 'supply', ownStreamId: supplyId },
-          },
-          {
-            user_id: world.b.officer.id,
-            stream_id: demandId,
-            match_id: null,
-            data: { count: 1, category: 'heat', ownDirection: 'demand', ownStreamId: demandId },
-          },
+          { user_id: world.a.officer.id, stream_id: supplyId },
+          { user_id: world.b.officer.id, stream_id: demandId },
         ]),
       );
+      const delivered = (await ofThis()).length;
       expect(await deliverQueuedProposals(api.db)).toBe(0);
-      expect(await digests()).toHaveLength(officers);
-      const mine = (await feed(world.a.token)).items.filter(
-        (n) => n.kind === 'matches_proposed' && n.streamId === supplyId,
+      expect(await ofThis()).toHaveLength(delivered);
+      const mine = ofMatch((await feed(world.a.token)).items, matchId);
+      expect(mine[0].message).toMatch(
+        /^New heat match for your supply stream "Aurora queued.*": a demand in Zelzate \(BE-VOV\)$/,
       );
-      expect(mine).toHaveLength(1);
-      expect(mine[0].message).toMatch(/^1 new heat match for your supply stream "Aurora queued.*"$/);
     });
 
     it('a digest counts every queued proposal of a stream across the statements that queued them', async () => {
@@ -262,6 +243,49 @@ describe('notifications', () => {
       )) as { message: string; data: { count: number } }[];
       expect(digest.data.count).toBe(3);
       expect(digest.message).toMatch(/^3 new heat matches for your supply stream "Many queued.*"$/);
+      // Each demand gained one match: its officer hears about that match, with the counterpart's place.
+      const singles = (await api.db.query(
+        `SELECT stream_id, match_id, message FROM notifications WHERE kind = 'match_proposed' AND stream_id = ANY($1::uuid[])`,
+        [demandIds],
+      )) as { stream_id: string; match_id: string; message: string }[];
+      expect(new Set(singles.map((n) => n.stream_id))).toEqual(new Set(demandIds));
+      for (const n of singles) {
+        expect(n.match_id).not.toBeNull();
+        expect(n.message).toMatch(/^New heat match for your demand stream "Queued .*": a supply in /);
+      }
+    });
+
+    it('a write that gives one stream several new matches tells its officer once, inline', async () => {
+      const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Inline many' });
+      const demandIds = [
+        await insertHeatStream(api.db, world.b, {
+          direction: 'demand',
+          title: 'Inline one',
+          temperatureC: 60,
+        }),
+        await insertHeatStream(api.db, world.b, {
+          direction: 'demand',
+          title: 'Inline two',
+          temperatureC: 60,
+        }),
+      ];
+      const rows = (await api.db.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`, [
+        [supplyId, ...demandIds],
+      ])) as StreamRow[];
+      const byId = new Map(rows.map((r) => [r.id, toMatchable(r)]));
+      await api.db.transaction(async (m) =>
+        upsertPairs(
+          m,
+          demandIds.map((d) => scorePairOf(byId.get(supplyId)!, byId.get(d)!)!),
+        ),
+      );
+      const ofSupply = (await api.db.query(
+        `SELECT kind, match_id, message, data FROM notifications WHERE stream_id = $1 AND user_id = $2`,
+        [supplyId, world.a.officer.id],
+      )) as { kind: string; match_id: string | null; message: string; data: { count: number } }[];
+      expect(ofSupply).toHaveLength(1);
+      expect(ofSupply[0]).toMatchObject({ kind: 'matches_proposed', match_id: null, data: { count: 2 } });
+      expect(ofSupply[0].message).toMatch(/^2 new heat matches for your supply stream "Inline many.*"$/);
     });
   });
 
