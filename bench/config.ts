@@ -51,6 +51,8 @@ export interface BenchConfig {
   ladderIncrementalSamples: number;
   /** Give up a full re-match after this many seconds (it is reported as not finished, with its progress). */
   rematchTimeoutS: number;
+  /** Full re-match runs at the headline size (minutes each at 100,000 streams). */
+  rematchRepeat: number;
   /** Supplies in the naive all-pairs sample (scaled by pair count to the whole region). */
   naiveSupplies: number;
   getRates: number[];
@@ -121,7 +123,8 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     rematchLadder: list(env, 'BENCH_REMATCH_LADDER', streams > 20_000 ? [2_000, 5_000] : []),
     ladderRepeat: int(env, 'BENCH_LADDER_REPEAT', 1, 1),
     ladderIncrementalSamples: int(env, 'BENCH_LADDER_INCREMENTAL_SAMPLES', 10, 1),
-    rematchTimeoutS: int(env, 'BENCH_REMATCH_TIMEOUT_S', 90, 1),
+    rematchTimeoutS: int(env, 'BENCH_REMATCH_TIMEOUT_S', 420, 1),
+    rematchRepeat: int(env, 'BENCH_REMATCH_REPEAT', 1, 1),
     naiveSupplies: int(env, 'BENCH_NAIVE_SUPPLIES', 300, 1),
     getRates: list(env, 'BENCH_GET_RATES', [50, 150]),
     postRates: list(env, 'BENCH_POST_RATES', [10]),

@@ -242,7 +242,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
       let storeNote = '';
       if (want('rematch') || want('memory')) {
         const s: RematchSeries = { size: cfg.streams, runs: [], naive: [] };
-        for (let r = 0; r < cfg.repeat; r++) {
+        for (let r = 0; r < cfg.rematchRepeat; r++) {
           const quiet = await quiesce(services);
           if (quiet.stillBusy.length) note(3, `Busy before run ${r + 1}: ${quiet.stillBusy.join(', ')}.`);
           await clearMatches(db);
@@ -370,6 +370,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
       MATCH_TOP_K: cfg.matchTopK,
       BENCH_REMATCH_LADDER: cfg.rematchLadder.join(',') || 'none',
       BENCH_REMATCH_TIMEOUT_S: cfg.rematchTimeoutS,
+      BENCH_REMATCH_REPEAT: cfg.rematchRepeat,
       BENCH_INCREMENTAL_SAMPLES: cfg.incrementalSamples,
       BENCH_PERSIST_ROWS: cfg.persistRows,
       BENCH_ALLOCATION_PAIRS: cfg.allocationPairs,
