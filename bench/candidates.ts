@@ -13,6 +13,7 @@ import {
   topK,
   reachBox as productReachBox,
 } from '@symbiose/domain';
+import { counterpartPartitions, partitionOf } from '@symbiose/engine';
 import KDBush from 'kdbush';
 
 /** The lat/lon box the product's matcher searches (the product's own function, as a tuple). */
@@ -150,29 +151,35 @@ export function countCandidates(streams: readonly MatchableStream[]): {
   allPairs: number;
 } {
   const active = streams.filter((s) => s.status === 'active');
-  const byCategory = new Map<string, MatchableStream[]>();
+  const byCategory = new Map<string, number>();
+  const byPartition = new Map<string, MatchableStream[]>();
   for (const d of active) {
     if (d.direction !== 'demand') continue;
-    const list = byCategory.get(d.category) ?? [];
+    byCategory.set(d.category, (byCategory.get(d.category) ?? 0) + 1);
+    const key = partitionOf(d);
+    const list = byPartition.get(key) ?? [];
     list.push(d);
-    byCategory.set(d.category, list);
+    byPartition.set(key, list);
   }
   const indexes = new Map<string, KDBush>();
-  for (const [category, list] of byCategory) {
+  for (const [key, list] of byPartition) {
     const index = new KDBush(list.length);
     for (const d of list) index.add(d.site.longitude, d.site.latitude);
     index.finish();
-    indexes.set(category, index);
+    indexes.set(key, index);
   }
   let candidates = 0;
   let allPairs = 0;
   for (const s of active) {
     if (s.direction !== 'supply') continue;
-    const list = byCategory.get(s.category);
-    const index = indexes.get(s.category);
-    if (!list || !index) continue;
-    allPairs += list.length;
-    for (const hit of index.range(...reachBox(s))) if (list[hit].companyId !== s.companyId) candidates++;
+    allPairs += byCategory.get(s.category) ?? 0;
+    // As the product's matcher: the demands of the partitions the supply can pair with, in its reach box.
+    for (const key of counterpartPartitions(s)) {
+      const list = byPartition.get(key);
+      const index = indexes.get(key);
+      if (!list || !index) continue;
+      for (const hit of index.range(...reachBox(s))) if (list[hit].companyId !== s.companyId) candidates++;
+    }
   }
   return { candidates, allPairs };
 }

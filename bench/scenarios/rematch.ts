@@ -223,7 +223,7 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
     notes3.push(
       `**${label}:** ` +
         (c
-          ? `the spatial index leaves ${c.scored.toLocaleString('en-US')} candidate pairs to score, ` +
+          ? `the spatial index and the candidate partitions leave ${c.scored.toLocaleString('en-US')} candidate pairs to score, ` +
             `${fmt((c.scored / Math.max(1, c.allPairs)) * 100)} % of the ${c.allPairs.toLocaleString('en-US')} ` +
             `same-category supply × demand pairs a naive matcher scores` +
             (c.qualifying !== undefined && c.kept !== undefined
