@@ -122,8 +122,9 @@ export function renderMarkdown(run: BenchRun): string {
   lines.push(`- Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}`);
   lines.push(
     `- Load average when the run started: ${m.loadAverageStart}; when it ended: ${m.loadAverageEnd}. ` +
-      'The machine was **shared with other engineers’ test runs** during this run, so absolute figures are ' +
-      'noisy; ratios against baselines measured in the same run are the figures to compare.',
+      'The load includes the benchmark’s own API, worker, Postgres and Redis; absolute figures move with ' +
+      'whatever else a 2-core machine runs, so ratios against baselines measured in the same run are the ' +
+      'figures to compare.',
   );
   lines.push('');
   lines.push('## Settings');
