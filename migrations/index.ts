@@ -12,6 +12,7 @@ import { MatchProposalDigest1764970000000 } from './1764970000000-match-proposal
 import { MatchRankFloors1764980000000 } from './1764980000000-match-rank-floors';
 import { MatchesDemandIndex1764990000000 } from './1764990000000-matches-demand-index';
 import { MatchProposalNotices1765000000000 } from './1765000000000-match-proposal-notices';
+import { MatchProposalsAfterCommit1765010000000 } from './1765010000000-match-proposals-after-commit';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   MatchRankFloors1764980000000,
   MatchesDemandIndex1764990000000,
   MatchProposalNotices1765000000000,
+  MatchProposalsAfterCommit1765010000000,
 ];

@@ -4,7 +4,13 @@
  * with the matcher's own writer (upsertPairs), exactly as the worker would store them.
  */
 import { rowsOf } from '@symbiose/core';
-import { scorePairOf, STREAM_COLUMNS, StreamRow, toMatchable } from '@symbiose/domain';
+import {
+  deliverQueuedProposals,
+  scorePairOf,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from '@symbiose/domain';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { upsertPairs } from '../libs/domain/src/matching/match-writer';
@@ -145,6 +151,8 @@ export async function insertMatch(db: DataSource, supplyId: string, demandId: st
   const pair = scorePairOf(toMatchable(supply), toMatchable(demand));
   if (!pair) throw new Error('insertMatch: the engine rejects this pair');
   await db.transaction((m) => upsertPairs(m, [pair]));
+  // As the worker does after a matching job: announce the new proposal (queued by the trigger).
+  await deliverQueuedProposals(db);
   const [match] = (await db.query(
     `SELECT id FROM matches WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
     [supplyId, demandId],

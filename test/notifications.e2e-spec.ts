@@ -100,7 +100,7 @@ describe('notifications', () => {
       expect(ofMatch((await feed(world.coordinator.token)).items, matchId)).toEqual([]);
     });
 
-    it('are written set-based for a multi-row upsert, and not again when the matcher updates a pair', async () => {
+    it('are announced once after a multi-row upsert, and not again when the matcher updates a pair', async () => {
       const supplyId = await insertHeatStream(api.db, world.a, {
         direction: 'supply',
         title: 'Aurora multi',
@@ -121,6 +121,8 @@ describe('notifications', () => {
       const s = toMatchable(streams.find((r) => r.id === supplyId)!);
       const pairs = demands.map((d) => scorePairOf(s, toMatchable(streams.find((r) => r.id === d)!))!);
       await api.db.transaction((m) => upsertPairs(m, pairs));
+      // Queued in the write, delivered after the commit (the worker does this after every matching job).
+      await deliverQueuedProposals(api.db);
       // The supply gained three matches: one digest for its officer. Each demand gained one: that match.
       const notices = async () => ({
         supply: (await api.db.query(
@@ -149,6 +151,7 @@ describe('notifications', () => {
           pairs.map((p) => ({ ...p, score: p.score + 1 })),
         ),
       );
+      expect(await deliverQueuedProposals(api.db)).toBe(0);
       expect(await notices()).toEqual(first);
     });
 
@@ -255,7 +258,7 @@ describe('notifications', () => {
       }
     });
 
-    it('a write that gives one stream several new matches tells its officer once, inline', async () => {
+    it('a write that gives one stream several new matches tells its officer once', async () => {
       const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Inline many' });
       const demandIds = [
         await insertHeatStream(api.db, world.b, {
@@ -279,6 +282,12 @@ describe('notifications', () => {
           demandIds.map((d) => scorePairOf(byId.get(supplyId)!, byId.get(d)!)!),
         ),
       );
+      // Nothing is written inside the matcher's transaction; the delivery after its commit writes it.
+      const before = (await api.db.query(`SELECT 1 FROM notifications WHERE stream_id = $1`, [
+        supplyId,
+      ])) as [];
+      expect(before).toHaveLength(0);
+      expect(await deliverQueuedProposals(api.db)).toBeGreaterThanOrEqual(3);
       const ofSupply = (await api.db.query(
         `SELECT kind, match_id, message, data FROM notifications WHERE stream_id = $1 AND user_id = $2`,
         [supplyId, world.a.officer.id],

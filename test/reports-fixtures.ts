@@ -5,7 +5,14 @@
  * uses (ReportSummaryService.refresh), exactly as a delivery write or a transition would.
  */
 import { rowsOf } from '@symbiose/core';
-import { ReportSummaryService, scorePairOf, STREAM_COLUMNS, StreamRow, toMatchable } from '@symbiose/domain';
+import {
+  deliverQueuedProposals,
+  ReportSummaryService,
+  scorePairOf,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from '@symbiose/domain';
 import { DataSource } from 'typeorm';
 import { upsertPairs } from '../libs/domain/src/matching/match-writer';
 import { createSite, SITE_LOCATIONS, SiteLocation, TestSite } from './factories';
@@ -210,6 +217,8 @@ export async function insertScoredHeatExchange(
   );
   if (!pair) throw new Error('insertScoredHeatExchange: the engine rejects the pair');
   await db.transaction((m) => upsertPairs(m, [pair]));
+  // As the worker does after a matching job: announce the new proposal (queued by the trigger).
+  await deliverQueuedProposals(db);
   const [match] = rowsOf<{ id: string; exchanged_quantity: number }>(
     await db.query(
       `UPDATE matches SET status = $3, supply_interest = 'interested', demand_interest = 'interested'

@@ -196,11 +196,10 @@ export async function persistScenario(
           ? '.'
           : `, measured on ${baselineRows.length.toLocaleString('en-US')} rows and scaled linearly.`) +
         (triggers.length > 0
-          ? ` One officer exists per company of the region, as in production. The statement trigger ` +
-            `${triggers.join(', ')} fans a statement's new proposed matches out to the officers of both ` +
-            `companies inline only when there are at most 1,000 of them (the incremental matcher); a larger ` +
-            `statement stores their ids as one match_proposal_outbox row in the same transaction, and the worker ` +
-            `delivers them after the run as one digest notification per officer and own stream (the "deferred" ` +
+          ? ` One officer exists per company of the region, as in production. The user triggers on matches ` +
+            `(${triggers.join(', ')}) queue each statement's new proposed matches as one match_proposal_outbox ` +
+            `row in the same transaction (the rank-floor triggers stand aside for the matcher's writes), and the ` +
+            `worker delivers them after the commit, one notification per officer and own stream (the "deferred" ` +
             `row). The diagnostic row writes the same rows with the triggers switched ` +
             `off inside the transaction, to show their share.`
           : ''),

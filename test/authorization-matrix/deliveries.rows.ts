@@ -1,5 +1,6 @@
 import { rowsOf } from '@symbiose/core';
 import {
+  deliverQueuedProposals,
   currentRegionMonth,
   monthFromIndex,
   monthIndex,
@@ -45,6 +46,8 @@ async function activeExchange(world: MatrixWorld, supplySite: SiteRef, demandSit
   );
   if (!pair) throw new Error('deliveries matrix: the engine rejects the pair');
   await db.transaction((m) => upsertPairs(m, [pair]));
+  // As the worker does after a matching job: announce the new proposal (queued by the trigger).
+  await deliverQueuedProposals(db);
   const [match] = rowsOf<{ id: string }>(
     await db.query(
       `UPDATE matches SET status = 'active', supply_interest = 'interested', demand_interest = 'interested'

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { upsertPairs } from '../../libs/domain/src/matching/match-writer';
-import { scorePairOf, STREAM_COLUMNS, StreamRow, toMatchable } from '@symbiose/domain';
+import {
+  deliverQueuedProposals,
+  scorePairOf,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from '@symbiose/domain';
 import { createCompany, createSite, createUser } from '../factories';
 import { line, MatrixFeature, MatrixWorld, RequestContext } from './matrix';
 
@@ -45,6 +51,8 @@ async function match(
   );
   if (!pair) throw new Error('matches matrix: the engine rejects the pair');
   await db.transaction((m) => upsertPairs(m, [pair]));
+  // As the worker does after a matching job: announce the new proposal (queued by the trigger).
+  await deliverQueuedProposals(db);
   const interested = status === 'proposed' ? null : 'interested';
   const [row] = (await db.query(
     `SELECT id FROM matches WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
