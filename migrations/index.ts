@@ -13,6 +13,7 @@ import { MatchRankFloors1764980000000 } from './1764980000000-match-rank-floors'
 import { MatchesDemandIndex1764990000000 } from './1764990000000-matches-demand-index';
 import { MatchProposalNotices1765000000000 } from './1765000000000-match-proposal-notices';
 import { MatchProposalsAfterCommit1765010000000 } from './1765010000000-match-proposals-after-commit';
+import { MatchesStatusPartialIndex1765020000000 } from './1765020000000-matches-status-partial-index';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   MatchesDemandIndex1764990000000,
   MatchProposalNotices1765000000000,
   MatchProposalsAfterCommit1765010000000,
+  MatchesStatusPartialIndex1765020000000,
 ];
