@@ -296,7 +296,7 @@ export async function incrementalScenario(
     },
     {
       name: named(
-        'breakdown p95: writing the result (writeMs: upsert, expiries, deletions, inline notifications)',
+        'breakdown p95: writing the result (writeMs: upsert with its queued notifications, expiries, deletions, stored floors)',
       ),
       unit: 'ms',
       values: of((r) => r.jobs.map((j) => j.writeMs), 95),
