@@ -11,6 +11,16 @@ import { DataSource } from 'typeorm';
  */
 export const ALLOCATION_CHECK_INTERVAL_MS = 10 * 60_000;
 
+/**
+ * A region whose plan took at least ALLOCATION_THROTTLE_MIN_MS to load and solve is re-solved on
+ * request at most once per ALLOCATION_THROTTLE_FACTOR such durations: at 100,000 streams one solve is
+ * 31 s of loading and 46 s of LP, and every matching write requests one (5 s debounce), so without
+ * this the worker would spend its CPU re-solving. A skipped request is caught by the periodic check,
+ * which is never throttled. Small regions (sub-second solves) are not affected.
+ */
+export const ALLOCATION_THROTTLE_MIN_MS = 10_000;
+export const ALLOCATION_THROTTLE_FACTOR = 10;
+
 @Injectable()
 export class AllocationProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(AllocationProcessor.name);
@@ -28,7 +38,18 @@ export class AllocationProcessor implements OnApplicationBootstrap {
   @JobHandler(JobName.AllocateRegion)
   async allocateRegion(payload: JobPayloads[JobName.AllocateRegion], job?: Job) {
     // A periodic check's payload is its scheduler's template: the request is the run itself.
-    const requestedAt = job?.repeatJobKey ? new Date().toISOString() : payload.requestedAt;
+    const periodic = !!job?.repeatJobKey;
+    const requestedAt = periodic ? new Date().toISOString() : payload.requestedAt;
+    if (!periodic) {
+      const waitMs = await this.throttledForMs();
+      if (waitMs > 0) {
+        this.logger.log(
+          `allocation request skipped: the latest plan took long to solve; the periodic check (or a request ` +
+            `in ${Math.ceil(waitMs / 1000)} s) recomputes it`,
+        );
+        return { throttled: true, waitMs };
+      }
+    }
     const result = await recomputeAllocation(this.db, { requestedAt });
     if (result.busy) {
       // Another worker is solving; it may have read its input before this request's change, so ask
@@ -46,6 +67,17 @@ export class AllocationProcessor implements OnApplicationBootstrap {
       );
     }
     return result;
+  }
+
+  /** How long a request must still wait after the latest slow plan; 0 when it may solve now. */
+  private async throttledForMs(): Promise<number> {
+    const [latest] = (await this.db.query(
+      `SELECT extract(epoch FROM now() - created_at) * 1000 AS age_ms,
+         coalesce((solver->>'loadMs')::float8, 0) + coalesce((solver->>'totalSolveMs')::float8, 0) AS took_ms
+       FROM allocation_plans ORDER BY created_at DESC, id DESC LIMIT 1`,
+    )) as { age_ms: number; took_ms: number }[];
+    if (!latest || latest.took_ms < ALLOCATION_THROTTLE_MIN_MS) return 0;
+    return Math.max(0, ALLOCATION_THROTTLE_FACTOR * latest.took_ms - latest.age_ms);
   }
 
   /**
