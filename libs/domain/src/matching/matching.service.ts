@@ -17,7 +17,14 @@ import {
 } from './matching.types';
 import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
-import { floorOffset, floorsExcluding, floorsOfList, NeighbourFloor, storedFloorsJson } from './rank-floors';
+import {
+  floorOffset,
+  floorsExcluding,
+  floorsOfList,
+  NeighbourFloor,
+  storedFloorsJson,
+  storedRank,
+} from './rank-floors';
 import { reachBox } from './reach-box';
 
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
@@ -312,7 +319,7 @@ export class MatchingService {
         totals.qualifying += result.qualifying;
         totals.scored += result.scored;
         totals.kept += result.kept.length;
-        count += await this.reconcileCategory(m, category, result.kept, byId);
+        count += await this.reconcileCategory(m, category, ofCategory, result.kept, byId);
       }
       await m.query(
         `UPDATE streams s SET matched_version = t.version
@@ -338,6 +345,7 @@ export class MatchingService {
   private async reconcileCategory(
     m: EntityManager,
     category: string,
+    ofCategory: readonly MatchableStream[],
     kept: ScoredPair[],
     byId: ReadonlyMap<string, MatchableStream>,
   ): Promise<number> {
@@ -381,7 +389,7 @@ export class MatchingService {
     }
     await markNotQualifying(m, notQualifying);
     await deleteProposed(m, dropped);
-    await this.writeCategoryFloors(m, category, upserts, byId);
+    await this.writeCategoryFloors(m, ofCategory, upserts);
     return count;
   }
 
@@ -391,9 +399,8 @@ export class MatchingService {
    */
   private async writeCategoryFloors(
     m: EntityManager,
-    category: string,
+    ofCategory: readonly MatchableStream[],
     stored: readonly ScoredPair[],
-    byId: ReadonlyMap<string, MatchableStream>,
   ): Promise<void> {
     const lists = new Map<string, ScoredPair[]>();
     for (const p of stored) {
@@ -405,8 +412,7 @@ export class MatchingService {
     }
     const ids: string[] = [];
     const floors: string[] = [];
-    for (const stream of byId.values()) {
-      if (stream.category !== category) continue;
+    for (const stream of ofCategory) {
       const list = lists.get(stream.id) ?? [];
       list.sort(compareRank);
       ids.push(stream.id);
@@ -500,9 +506,9 @@ export class MatchingService {
   private floorsMayMove(streamId: string, keys: readonly (RankKey | undefined)[]): boolean {
     const K = this.k;
     const floors = this.state.floorsOf(streamId);
-    const full = K + 1 - floorOffset(K);
-    if (!floors || floors.k !== K || floors.keys.length < full) return true;
-    const last = floors.keys[full - 1];
+    // The list's (K+1)-th best (0-based rank K); missing when the list is shorter, and then any change counts.
+    const last = floors && floors.k === K ? storedRank(floors, K) : undefined;
+    if (!last) return true;
     return keys.some((key) => key !== undefined && compareRank(key, last) <= 0);
   }
 
@@ -511,10 +517,10 @@ export class MatchingService {
    * ranks offset+1 … K+1 from the matches table and put them on the processed-state rows (the sequence
    * number moves, so every worker's in-memory state picks them up at its next sync).
    */
-  private async refreshFloors(m: EntityManager, touched: Iterable<string>): Promise<void> {
+  private async refreshFloors(m: EntityManager, touched: ReadonlySet<string>): Promise<void> {
     const supplies: string[] = [];
     const demands: string[] = [];
-    for (const id of new Set(touched)) {
+    for (const id of touched) {
       const stream = this.state.get(id);
       if (stream?.direction === 'supply') supplies.push(id);
       else if (stream?.direction === 'demand') demands.push(id);
@@ -613,7 +619,7 @@ export class MatchingService {
       const floors = this.state.floorsOf(otherSide === 'supply' ? p.supplyId : p.demandId);
       if (!floors || floors.k !== K) unknown.push(p);
       else {
-        const kth = floors.keys[K - 1 - floorOffset(K)];
+        const kth = storedRank(floors, K - 1);
         if (kth && compareRank(p, kth) > 0) out.push([p.supplyId, p.demandId]);
       }
     }

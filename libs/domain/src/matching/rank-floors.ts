@@ -52,6 +52,12 @@ export function storedFloorsJson(f: StoredFloors): string {
   });
 }
 
+/** The stored list's pair at 0-based `rank`; undefined outside the ranks kept (offset … K) or past the list's end. */
+export function storedRank(f: StoredFloors, rank: number): RankKey | undefined {
+  const offset = floorOffset(f.k);
+  return rank >= offset ? f.keys[rank - offset] : undefined;
+}
+
 /**
  * The counterpart's floors without its pair `old` with the changed stream (when `old` is stored and
  * qualifies, it sits in the list and every rank after it moves up by one). Null when the stored floors
@@ -59,8 +65,7 @@ export function storedFloorsJson(f: StoredFloors): string {
  */
 export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null): NeighbourFloor | null {
   if (f.k !== k) return null;
-  const offset = floorOffset(k);
-  const at = (rank: number): RankKey | undefined => (rank >= offset ? f.keys[rank - offset] : undefined);
+  const at = (rank: number) => storedRank(f, rank);
   // Position class of `old` in the full list: before K-1 (index ≤ K-2), at index K-1, or after (≥ K).
   let shift: 'none' | 'from-k-1' | 'from-k' = 'none';
   if (old) {
