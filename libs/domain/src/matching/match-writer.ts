@@ -1,9 +1,11 @@
 import { ENGINE_VERSION, CURRENT_FACTOR_SET } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { ScoredPair } from './matching.types';
+import { float8Array, textArray, uuidArray } from './pg-binary-arrays';
 
 /**
- * Writes scored pairs in one statement (unnest of column arrays): new pairs are inserted as proposed,
+ * Writes scored pairs in one statement (unnest of column arrays, sent in Postgres' binary array format):
+ * new pairs are inserted as proposed,
  * existing rows get the fresh estimate. A row a party has acted on keeps its status and is flagged
  * stale when its numbers change; an expired row that qualifies again is proposed again.
  * Returns the number of rows written.
@@ -76,19 +78,19 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
             true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
      RETURNING 1`,
     [
-      cols.supply,
-      cols.demand,
-      cols.category,
-      cols.score,
-      cols.exchanged,
-      cols.unit,
-      cols.distance,
-      cols.route,
-      cols.mode,
-      cols.energy,
-      cols.gross,
-      cols.deducted,
-      cols.flags,
+      uuidArray(cols.supply),
+      uuidArray(cols.demand),
+      textArray(cols.category),
+      float8Array(cols.score),
+      float8Array(cols.exchanged),
+      textArray(cols.unit),
+      float8Array(cols.distance),
+      float8Array(cols.route),
+      textArray(cols.mode),
+      float8Array(cols.energy),
+      float8Array(cols.gross),
+      float8Array(cols.deducted),
+      textArray(cols.flags),
       ENGINE_VERSION,
       CURRENT_FACTOR_SET.version,
     ],

@@ -1,0 +1,92 @@
+import { createDataSource } from '@symbiose/domain';
+import { float8Array, int4Array, textArray, uuidArray } from '@symbiose/domain/matching/pg-binary-arrays';
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
+import { isolatedConfig } from '../support/worker-harness';
+
+/** The binary arrays the matcher sends must arrive in Postgres exactly as the values they encode. */
+describe('binary array parameters', () => {
+  let db: DataSource;
+
+  beforeAll(async () => {
+    db = createDataSource(await isolatedConfig('binary_arrays'));
+    await db.initialize();
+  });
+  afterAll(async () => db.destroy());
+
+  it('round-trips float8 values bit for bit, including the edge values', async () => {
+    const values = [
+      0,
+      -0,
+      1.5,
+      -2.25e-308,
+      5e-324,
+      Number.MAX_VALUE,
+      1 / 3,
+      123456789.123,
+      Infinity,
+      -Infinity,
+      NaN,
+    ];
+    const [row] = await db.query(
+      `SELECT array_agg(v::text ORDER BY i) AS texts, array_agg(float8send(v) ORDER BY i) AS bits
+       FROM unnest($1::float8[]) WITH ORDINALITY AS t(v, i)`,
+      [float8Array(values)],
+    );
+    const expected = values.map((v) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(v);
+      return b.toString('hex');
+    });
+    expect((row.bits as Buffer[]).map((b) => b.toString('hex'))).toEqual(expected);
+    expect(row.texts).toEqual([
+      '0',
+      '-0',
+      '1.5',
+      '-2.25e-308',
+      '5e-324',
+      '1.7976931348623157e+308',
+      '0.3333333333333333',
+      '123456789.123',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+    ]);
+  });
+
+  it('round-trips random numbers, uuids, texts and integers', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.double(), fc.uuid(), fc.string({ unit: 'grapheme' }), fc.integer()), {
+          maxLength: 40,
+        }),
+        async (rows) => {
+          const [out] = await db.query(
+            `SELECT coalesce(array_agg(f ORDER BY i), '{}') AS f, coalesce(array_agg(u::text ORDER BY i), '{}') AS u,
+               coalesce(array_agg(t ORDER BY i), '{}') AS t, coalesce(array_agg(n ORDER BY i), '{}') AS n,
+               count(*)::int AS count
+             FROM unnest($1::float8[], $2::uuid[], $3::text[], $4::int4[]) WITH ORDINALITY AS x(f, u, t, n, i)`,
+            [
+              float8Array(rows.map((r) => r[0])),
+              uuidArray(rows.map((r) => r[1])),
+              textArray(rows.map((r) => r[2])),
+              int4Array(rows.map((r) => r[3])),
+            ],
+          );
+          expect(out.count).toBe(rows.length);
+          expect(out.f.map(Number)).toEqual(rows.map((r) => r[0]));
+          expect(out.u).toEqual(rows.map((r) => r[1].toLowerCase()));
+          expect(out.t).toEqual(rows.map((r) => r[2]));
+          expect(out.n).toEqual(rows.map((r) => r[3]));
+        },
+      ),
+      { numRuns: 60, seed: 20261129 },
+    );
+  });
+
+  it('refuses what is not a uuid or an int4 instead of sending it', () => {
+    expect(() => uuidArray(['not-a-uuid'])).toThrow(RangeError);
+    expect(() => int4Array([1.5])).toThrow(RangeError);
+    expect(() => int4Array([2 ** 31])).toThrow(RangeError);
+  });
+});
