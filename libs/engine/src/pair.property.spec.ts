@@ -14,6 +14,7 @@ import { MATERIAL_TYPES } from './material.taxonomy';
 import { estimatePair, estimateForQuantity, scorePair, ScoreBuffer, scorePairInto } from './pair.engine';
 import { flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
 import { compareEstimates, type RankableEstimate } from './ranking';
+import { pairScoreCeiling, perUnitCeiling } from './score.ceiling';
 import { WATER_QUALITIES } from './water.taxonomy';
 
 const RUNS = { numRuns: 400 };
@@ -186,6 +187,26 @@ describe('engine properties', () => {
       }),
       RUNS,
     );
+  });
+
+  it('net never exceeds the pair score ceiling the full matcher skips candidates with', () => {
+    let qualified = 0;
+    fc.assert(
+      fc.property(arbAny, ([s, d]) => {
+        const r = scorePair(s, d);
+        if (!r.ok) return;
+        qualified++;
+        const ceiling = pairScoreCeiling(
+          s.annualQuantity,
+          perUnitCeiling(s),
+          d.annualQuantity,
+          perUnitCeiling(d),
+        );
+        expect(r.netCo2).toBeLessThanOrEqual(ceiling);
+      }),
+      { numRuns: 4000 },
+    );
+    expect(qualified).toBeGreaterThan(400);
   });
 
   it('same inputs give the same outputs (also from a deep copy)', () => {

@@ -4,7 +4,9 @@ import {
   ScoreBuffer,
   scorePairInto,
   counterpartPartitions,
+  pairScoreCeiling,
   partitionOf,
+  perUnitCeiling,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
@@ -18,6 +20,8 @@ export interface FullMatchResult {
   qualifying: number;
   /** Candidate pairs scored. */
   scored: number;
+  /** Candidate pairs not scored: their score ceiling was below both sides' K-th best at the time. */
+  skipped: number;
 }
 
 /** True when the pair (score, energy, route, supplyId, demandId) ranks before `b` (see compareRank). */
@@ -95,6 +99,11 @@ class TopK {
     }
   }
 
+  /** Score of the worst pair held when full; -Infinity while the buffer still admits anything. */
+  get floor(): number {
+    return this.heap.length < this.k ? -Infinity : this.heap[0].score;
+  }
+
   /** The pairs held, in heap order (unsorted). */
   get items(): readonly PooledPair[] {
     return this.heap;
@@ -105,10 +114,27 @@ class TopK {
   }
 }
 
+const byId = (a: MatchableStream, b: MatchableStream) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byPair = (a: ScoredPair, b: ScoredPair) =>
+  a.supplyId !== b.supplyId ? (a.supplyId < b.supplyId ? -1 : 1) : a.demandId < b.demandId ? -1 : 1;
+
+/** Longest stretch of scoring without letting other work of the process run. */
+const YIELD_EVERY_MS = 10;
+
+/**
+ * A candidate partition's demands with what the inner loop reads per candidate in flat arrays (by the
+ * index's ids), so that skipping a candidate touches neither the stream nor its buffer: company as a
+ * number, quantity and per-unit score ceiling, and the score of the worst pair in the demand's full
+ * buffer (-Infinity while it is not full).
+ */
 interface Partition {
   demands: MatchableStream[];
   index: KDBush;
   tops: (TopK | undefined)[];
+  company: Int32Array;
+  quantity: Float64Array;
+  ceiling: Float64Array;
+  floor: Float64Array;
 }
 
 /**
@@ -125,7 +151,10 @@ export async function matchFromScratch(
   onProgress?: (done: number, total: number) => Promise<void> | void,
 ): Promise<FullMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
-  const supplies = active.filter((s) => s.direction === 'supply');
+  // Supplies in id order, so the kept pairs come out in (supply, demand)-ish order and their writes go
+  // into the pair and rank indexes in order (a tenth cheaper than random order). The result does not
+  // depend on the order: every buffer ends with its true top K under a total order.
+  const supplies = active.filter((s) => s.direction === 'supply').sort(byId);
   const demandsByPartition = new Map<string, MatchableStream[]>();
   for (const s of active) {
     if (s.direction !== 'demand') continue;
@@ -134,12 +163,33 @@ export async function matchFromScratch(
     list.push(s);
     demandsByPartition.set(key, list);
   }
+  const companyIds = new Map<string, number>();
+  const companyOf = (s: MatchableStream) => {
+    let n = companyIds.get(s.companyId);
+    if (n === undefined) companyIds.set(s.companyId, (n = companyIds.size));
+    return n;
+  };
   const partitions = new Map<string, Partition>();
   for (const [key, demands] of demandsByPartition) {
     const index = new KDBush(demands.length);
     for (const d of demands) index.add(d.site.longitude, d.site.latitude);
     index.finish();
-    partitions.set(key, { demands, index, tops: new Array<TopK | undefined>(demands.length) });
+    const n = demands.length;
+    const partition: Partition = {
+      demands,
+      index,
+      tops: new Array<TopK | undefined>(n),
+      company: new Int32Array(n),
+      quantity: new Float64Array(n),
+      ceiling: new Float64Array(n),
+      floor: new Float64Array(n).fill(-Infinity),
+    };
+    demands.forEach((d, i) => {
+      partition.company[i] = companyOf(d);
+      partition.quantity[i] = d.annualQuantity;
+      partition.ceiling[i] = perUnitCeiling(d, CURRENT_FACTOR_SET);
+    });
+    partitions.set(key, partition);
   }
   const buffer = new ScoreBuffer();
   const kept: ScoredPair[] = [];
@@ -149,27 +199,49 @@ export async function matchFromScratch(
   };
   let qualifying = 0;
   let scored = 0;
+  let skipped = 0;
   const supplyTop = new TopK(k);
   const progressStep = Math.max(50, Math.min(2000, Math.ceil(supplies.length / 50)));
+  let lastYield = performance.now();
   for (let i = 0; i < supplies.length; i++) {
     const supply = supplies[i];
     const box = reachBox(supply);
     const unit = CANONICAL_UNIT[supply.category];
+    const supplyCompany = companyOf(supply);
+    const supplyQuantity = supply.annualQuantity;
+    const supplyCeiling = perUnitCeiling(supply, CURRENT_FACTOR_SET);
+    let supplyFloor = -Infinity;
     for (const key of counterpartPartitions(supply)) {
       const partition = partitions.get(key);
       if (!partition) continue;
-      const { demands, index, tops } = partition;
+      const { demands, index, tops, company, quantity, ceiling, floor } = partition;
       for (const id of index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
+        if (company[id] === supplyCompany) continue;
+        // A pair whose score cannot reach the worst pair of either full buffer would be turned away
+        // by both: skip scoring it (the buffers, and so the result, are exactly as without the skip).
+        const ceilingScore = pairScoreCeiling(supplyQuantity, supplyCeiling, quantity[id], ceiling[id]);
+        if (ceilingScore < supplyFloor && ceilingScore < floor[id]) {
+          skipped++;
+          continue;
+        }
         const demand = demands[id];
-        if (demand.companyId === supply.companyId) continue;
         scored++;
         if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
         qualifying++;
         const b = buffer;
-        const inSupply = supplyTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
+        const score = b.netCo2;
+        // The floors decide most candidates with one comparison; ties and non-full buffers ask the heap.
+        const inSupply =
+          score > supplyFloor ||
+          ((score === supplyFloor || supplyFloor === -Infinity) &&
+            supplyTop.admits(score, b.energySaved, b.routeKm, supply.id, demand.id));
         let demandTop = tops[id];
+        const demandFloor = floor[id];
         const inDemand =
-          !demandTop || demandTop.admits(b.netCo2, b.energySaved, b.routeKm, supply.id, demand.id);
+          !demandTop ||
+          score > demandFloor ||
+          ((score === demandFloor || demandFloor === -Infinity) &&
+            demandTop.admits(score, b.energySaved, b.routeKm, supply.id, demand.id));
         if (!inSupply && !inDemand) continue;
         const pair = pool.pop() ?? ({} as PooledPair);
         pair.supplyId = supply.id;
@@ -187,10 +259,14 @@ export async function matchFromScratch(
         pair.flags = sharedFlags(b.flagsMask);
         pair.holders = (inSupply ? 1 : 0) + (inDemand ? 1 : 0);
         pair.kept = false;
-        if (inSupply) release(supplyTop.insert(pair));
+        if (inSupply) {
+          release(supplyTop.insert(pair));
+          supplyFloor = supplyTop.floor;
+        }
         if (inDemand) {
           if (!demandTop) tops[id] = demandTop = new TopK(k);
           release(demandTop.insert(pair));
+          floor[id] = demandTop.floor;
         }
       }
     }
@@ -201,20 +277,28 @@ export async function matchFromScratch(
       kept.push(p);
     }
     supplyTop.clear();
-    // Report progress (and let the event loop breathe: lock renewal, shutdown signals) about every 2 %.
+    // Report progress about every 2 %; let the event loop breathe (lock renewal, shutdown signals, the
+    // previous category's writes) every few milliseconds.
     if (onProgress && ((i + 1) % progressStep === 0 || i === supplies.length - 1)) {
       await onProgress(i + 1, supplies.length);
+      lastYield = performance.now();
+    } else if ((i & 15) === 15 && performance.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
     }
   }
+  const demandSideOnly: ScoredPair[] = [];
   for (const { tops } of partitions.values()) {
     for (const top of tops) {
       if (!top) continue;
       for (const p of top.items) {
         if (p.kept) continue;
         p.kept = true;
-        kept.push(p);
+        demandSideOnly.push(p);
       }
     }
   }
-  return { kept, qualifying, scored };
+  demandSideOnly.sort(byPair);
+  for (const p of demandSideOnly) kept.push(p);
+  return { kept, qualifying, scored, skipped };
 }

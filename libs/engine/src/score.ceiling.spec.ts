@@ -1,0 +1,110 @@
+import type { Category, StreamFacts } from './domain.types';
+import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
+import { pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+
+function stream(
+  category: Category,
+  direction: 'supply' | 'demand',
+  extra: Partial<StreamFacts> & { country?: 'BE' | 'NL' } = {},
+): StreamFacts {
+  const { country = 'BE', ...rest } = extra;
+  return {
+    id: direction === 'supply' ? 'S' : 'D',
+    direction,
+    category,
+    annualQuantity: 100,
+    quality: {},
+    site: { latitude: 51.1, longitude: 3.8, country, hasQuay: false, hasRail: false },
+    ...rest,
+  } as StreamFacts;
+}
+
+// Factor set 2026.1: gas 0.202 t/MWh, boiler 0.90, grid BE 0.167 / NL 0.349 t/MWh, CO2 compression
+// 0.10 MWh/t, H2 SMR 9.35 t/t, H2 LHV 33.33 MWh/t, mains water 0.00051 MWh/m3, CEM I 0.85, GGBS 0.067,
+// natural gypsum 0.141, FGD gypsum 0.105, scrap 1.5 t/t.
+describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
+  const cases: [string, StreamFacts, number][] = [
+    ['heat supply: the best of a gas boiler and either grid', stream('heat', 'supply'), 0.349],
+    [
+      'heat supply sold elsewhere: nothing credited',
+      stream('heat', 'supply', { currentHandling: 'sold_elsewhere' }),
+      0,
+    ],
+    [
+      'heat demand on a gas boiler: 0.202 / 0.90',
+      stream('heat', 'demand', { currentSource: 'natural_gas_boiler' }),
+      0.202 / 0.9,
+    ],
+    [
+      'heat demand on an electric boiler in NL',
+      stream('heat', 'demand', { currentSource: 'electric_boiler', country: 'NL' }),
+      0.349,
+    ],
+    [
+      'heat demand on an electric boiler in BE',
+      stream('heat', 'demand', { currentSource: 'electric_boiler' }),
+      0.167,
+    ],
+    ['heat demand without a counterfactual', stream('heat', 'demand', { currentSource: null }), 0],
+    ['CO2 supply in BE: 1 − 0.10 × 0.167', stream('co2', 'supply'), 1 - 0.1 * 0.167],
+    ['CO2 supply in NL: 1 − 0.10 × 0.349', stream('co2', 'supply', { country: 'NL' }), 1 - 0.1 * 0.349],
+    [
+      'CO2 demand replacing gas-combustion CO2: 1 − 0.10 × 0.167',
+      stream('co2', 'demand', { currentSource: 'gas_combustion_co2' }),
+      1 - 0.1 * 0.167,
+    ],
+    [
+      'CO2 demand buying liquid CO2: nothing credited',
+      stream('co2', 'demand', { currentSource: 'purchased_liquid_co2' }),
+      0,
+    ],
+    [
+      'H2 supply burned as fuel today: 9.35 − 33.33 × 0.202',
+      stream('hydrogen', 'supply', { currentHandling: 'fuel' }),
+      9.35 - 33.33 * 0.202,
+    ],
+    ['H2 supply, handling not stated (fuel assumed)', stream('hydrogen', 'supply'), 9.35 - 33.33 * 0.202],
+    ['H2 supply vented today: 9.35', stream('hydrogen', 'supply', { currentHandling: 'vented' }), 9.35],
+    [
+      'H2 demand on SMR hydrogen: 9.35',
+      stream('hydrogen', 'demand', { currentSource: 'smr_hydrogen' }),
+      9.35,
+    ],
+    ['water supply: 0.00051 × the higher grid', stream('water', 'supply'), 0.00051 * 0.349],
+    ['water demand in BE: 0.00051 × 0.167', stream('water', 'demand'), 0.00051 * 0.167],
+    [
+      'slag supply: 0.85 − 0.067',
+      stream('material', 'supply', { quality: { materialType: 'blast_furnace_slag' } }),
+      0.85 - 0.067,
+    ],
+    [
+      'gypsum demand: 0.141 − 0.105',
+      stream('material', 'demand', { quality: { materialType: 'gypsum' } }),
+      0.141 - 0.105,
+    ],
+    ['scrap supply: 1.5', stream('material', 'supply', { quality: { materialType: 'metal_scrap' } }), 1.5],
+    [
+      'material without a quantified substitution',
+      stream('material', 'supply', { quality: { materialType: 'glass' } }),
+      0,
+    ],
+  ];
+  it.each(cases)('%s', (_name, s, expected) => {
+    expect(perUnitCeiling(s, CURRENT_FACTOR_SET)).toBeCloseTo(expected, 12);
+  });
+
+  it('gives no ceiling (Infinity) under a factor set with a negative number', () => {
+    const negative = defineFactorSet({
+      version: 'test-negative',
+      factors: Object.values(FACTOR_SET_2026_1.factors).map((f) =>
+        f.id === 'grid.BE.co2_per_mwh' ? { ...f, value: -0.1 } : f,
+      ),
+    });
+    expect(perUnitCeiling(stream('heat', 'supply'), negative)).toBe(Infinity);
+  });
+
+  it('pairScoreCeiling: the smaller quantity times the smaller ceiling, with a 1e-9 margin', () => {
+    expect(pairScoreCeiling(100, 0.349, 40, 0.202 / 0.9)).toBeCloseTo(40 * (0.202 / 0.9) * (1 + 1e-9), 12);
+    expect(pairScoreCeiling(10, 2, 40, 3)).toBe(10 * 2 * (1 + 1e-9));
+  });
+});

@@ -1,0 +1,103 @@
+import type { StreamFacts } from './domain.types';
+import { constantsFor, F, factorIndex, type EngineConstants } from './engine.constants';
+import { CURRENT_FACTOR_SET, type FactorSet } from './factors/factor-set';
+import { SUBSTITUTIONS } from './material.taxonomy';
+
+/**
+ * Ceilings on a pair's score (net CO2) that cost a few multiplications, so a matcher can skip scoring
+ * a candidate that cannot enter either side's top K. For every pair that qualifies:
+ *
+ *   net ≤ min(supply quantity, demand quantity) × min(ceiling(supply), ceiling(demand))
+ *
+ * because in every category the exchanged quantity is at most min(supply, demand) (heat loses some on
+ * the way), gross CO2 is that quantity times a per-unit factor the ceilings bound from above on either
+ * side, and every deduction (pumping, compression, heat-pump electricity, freight, replacement fuel) is
+ * ≥ 0 when the factor set's numbers are. `pairScoreCeiling` adds a relative margin far above the
+ * rounding of the engine's float math. A factor set with a negative number gets no ceiling (Infinity).
+ */
+export function perUnitCeiling(stream: StreamFacts, factors: FactorSet = CURRENT_FACTOR_SET): number {
+  const C = constantsFor(factors);
+  const v = C.values;
+  if (!nonNegative(C)) return Infinity;
+  const isSupply = stream.direction === 'supply';
+  // Sold elsewhere today: the receiver's saving is not credited, so no such pair has a positive net.
+  if (isSupply && stream.currentHandling === 'sold_elsewhere') return 0;
+  const country = stream.site?.country;
+  // Electricity at this stream's own site (its grid factor), or at the counterpart's (any grid).
+  const ownGrid = country === 'BE' ? v[F.GRID_BE] : country === 'NL' ? v[F.GRID_NL] : Infinity;
+  const anyGrid = Math.max(v[F.GRID_BE], v[F.GRID_NL]);
+  switch (stream.category) {
+    case 'heat': {
+      const gas = v[F.GAS_CO2] / v[F.BOILER_EFF];
+      if (isSupply) return Math.max(gas, anyGrid); // the receiver's boiler and grid
+      if (stream.currentSource === 'natural_gas_boiler') return gas;
+      if (stream.currentSource === 'electric_boiler') return ownGrid;
+      return 0; // no counterfactual: rejected
+    }
+    case 'co2': {
+      // Gas-combustion CO2 replaced tonne for tonne, less compression at the supplier's grid; any other
+      // source is credited nothing.
+      const compression = v[F.CO2_COMPRESSION];
+      if (isSupply) return Math.max(0, 1 - compression * ownGrid);
+      if (stream.currentSource !== 'gas_combustion_co2') return 0;
+      return Math.max(0, 1 - compression * Math.min(v[F.GRID_BE], v[F.GRID_NL]));
+    }
+    case 'hydrogen': {
+      if (!isSupply) {
+        const source = stream.currentSource;
+        return source === 'smr_hydrogen' || source === null || source === undefined ? v[F.H2_SMR] : 0;
+      }
+      // Burned as fuel today (or not stated): the gas that replaces it is deducted.
+      const handling = stream.currentHandling;
+      const burned = handling === 'fuel' || handling === null || handling === undefined;
+      return Math.max(0, v[F.H2_SMR] - (burned ? v[F.H2_LHV] * v[F.GAS_CO2] : 0));
+    }
+    case 'water':
+      // Mains-water electricity avoided at the receiver's grid.
+      return v[F.WATER_MAINS] * (isSupply ? anyGrid : ownGrid);
+    case 'material':
+      return materialCeiling(C, stream);
+    default:
+      return Infinity;
+  }
+}
+
+/** Relative margin over the ceiling: the engine's float results differ from the exact math by ~1e-15. */
+const MARGIN = 1 + 1e-9;
+
+/** Ceiling on net CO2 of the pair (supply, demand), from the two sides' quantities and per-unit ceilings. */
+export function pairScoreCeiling(
+  supplyQuantity: number,
+  supplyCeiling: number,
+  demandQuantity: number,
+  demandCeiling: number,
+): number {
+  const q = supplyQuantity < demandQuantity ? supplyQuantity : demandQuantity;
+  const u = supplyCeiling < demandCeiling ? supplyCeiling : demandCeiling;
+  return q * u * MARGIN;
+}
+
+const nonNegativeCache = new WeakMap<EngineConstants, boolean>();
+function nonNegative(C: EngineConstants): boolean {
+  let ok = nonNegativeCache.get(C);
+  if (ok === undefined) {
+    ok = C.values.every((x) => x >= 0);
+    nonNegativeCache.set(C, ok);
+  }
+  return ok;
+}
+
+/** Best credit per tonne over the substitutions this stream's material type can be part of. */
+function materialCeiling(C: EngineConstants, stream: StreamFacts): number {
+  const quality = stream.quality as { materialType?: unknown } | undefined;
+  const type = quality?.materialType;
+  let best = 0;
+  for (const sub of SUBSTITUTIONS) {
+    if ((stream.direction === 'supply' ? sub.supplyType : sub.demandType) !== type) continue;
+    if (sub.avoidedFactorId === null) continue;
+    const avoided = C.values[factorIndex(sub.avoidedFactorId)];
+    const secondary = sub.secondaryFactorId === null ? 0 : C.values[factorIndex(sub.secondaryFactorId)];
+    if (avoided - secondary > best) best = avoided - secondary;
+  }
+  return best;
+}
