@@ -107,7 +107,9 @@ export class MatchRunsService {
       );
       this.logger.log(
         `match run ${runId}: ${result.streams} streams, ${result.qualifying} qualifying pairs, ${result.kept} kept, ` +
-          `${result.written} rows written in ${Math.round(result.totalMs)} ms`,
+          `${result.written} rows written in ${Math.round(result.totalMs)} ms ` +
+          `(snapshot ${Math.round(result.snapshotMs)} ms, scoring ${Math.round(result.computeMs)} ms, ` +
+          `writes ${Math.round(result.writeMs)} ms, finish and commit ${Math.round(result.finishMs)} ms)`,
       );
       return toView(finished);
     } catch (err) {

@@ -38,7 +38,14 @@ export interface FullRematchResult {
   scored: number;
   kept: number;
   written: number;
+  /** Scoring in memory (matchFromScratch), all categories. */
   computeMs: number;
+  /** Snapshot of the streams into the processed state and the in-memory catch-up. */
+  snapshotMs: number;
+  /** Reading the stored rows, writing the kept pairs, expiries, deletions and stored floors. */
+  writeMs: number;
+  /** matched_version, the final catch-up and the commit. */
+  finishMs: number;
   totalMs: number;
 }
 
@@ -291,6 +298,9 @@ export class MatchingService {
   ): Promise<FullRematchResult> {
     const started = performance.now();
     let computeMs = 0;
+    let snapshotMs = 0;
+    let writeMs = 0;
+    let finishStarted = 0;
     let streamCount = 0;
     const totals = { qualifying: 0, scored: 0, kept: 0 };
     // One locked transaction: incremental jobs wait, and the processed state, the matches and
@@ -298,6 +308,7 @@ export class MatchingService {
     const written = await this.locked(async (m) => {
       await m.query(snapshotSql('true'));
       await this.state.sync(m);
+      snapshotMs = performance.now() - started;
       const streams = this.state.all();
       streamCount = streams.length;
       const byId = new Map(streams.map((s) => [s.id, s]));
@@ -305,22 +316,47 @@ export class MatchingService {
       let suppliesBefore = 0;
       let count = 0;
       // Pairs never cross categories, so each category is matched and written on its own: the worker
-      // holds one category's pairs at a time, not the region's.
-      for (const category of CATEGORIES) {
-        const ofCategory = streams.filter((s) => s.category === category);
-        const computeStarted = performance.now();
-        const result = await matchFromScratch(
-          ofCategory,
-          this.k,
-          onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
-        );
-        computeMs += performance.now() - computeStarted;
-        suppliesBefore += ofCategory.filter((s) => s.status === 'active' && s.direction === 'supply').length;
-        totals.qualifying += result.qualifying;
-        totals.scored += result.scored;
-        totals.kept += result.kept.length;
-        count += await this.reconcileCategory(m, category, ofCategory, result.kept, byId);
+      // holds at most two categories' pairs at a time, not the region's. A category's writes run in
+      // Postgres while the next category is scored here (the scoring yields to the event loop every
+      // few milliseconds so the write's statements follow each other): the two use both cores.
+      let writing: Promise<void> | null = null;
+      let writeError: unknown = null;
+      try {
+        for (const category of CATEGORIES) {
+          const ofCategory = streams.filter((s) => s.category === category);
+          const computeStarted = performance.now();
+          const result = await matchFromScratch(
+            ofCategory,
+            this.k,
+            onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
+          );
+          computeMs += performance.now() - computeStarted;
+          suppliesBefore += ofCategory.filter(
+            (s) => s.status === 'active' && s.direction === 'supply',
+          ).length;
+          totals.qualifying += result.qualifying;
+          totals.scored += result.scored;
+          totals.kept += result.kept.length;
+          await writing;
+          if (writeError) throw writeError;
+          const writeStarted = performance.now();
+          writing = this.reconcileCategory(m, category, ofCategory, result.kept, byId).then(
+            (n) => {
+              count += n;
+              writeMs += performance.now() - writeStarted;
+            },
+            (err: unknown) => {
+              writeError = err;
+            },
+          );
+        }
+        await writing;
+        if (writeError) throw writeError;
+      } finally {
+        // Never leave a statement of this transaction in flight behind an error.
+        await writing;
       }
+      finishStarted = performance.now();
       await m.query(
         `UPDATE streams s SET matched_version = t.version
          FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
@@ -337,6 +373,9 @@ export class MatchingService {
       ...totals,
       written,
       computeMs,
+      snapshotMs,
+      writeMs,
+      finishMs: performance.now() - finishStarted,
       totalMs: performance.now() - started,
     };
   }
