@@ -31,7 +31,12 @@ describe('a worker killed with SIGKILL in the middle of a full re-match', () => 
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    config = await isolatedConfig('crash', { MATCH_TOP_K: String(K), JOB_LOCK_MS: '4000' });
+    // Small write batches: the kill lands between statements of a run that writes while it scores.
+    config = await isolatedConfig('crash', {
+      MATCH_TOP_K: String(K),
+      JOB_LOCK_MS: '4000',
+      MATCH_WRITE_BATCH: '500',
+    });
     db = await createDataSource(config).initialize();
     await db.query(`TRUNCATE match_runs, matches, stream_match_state, streams, sites, companies CASCADE`);
     const rnd = prng(99);

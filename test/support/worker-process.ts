@@ -18,6 +18,7 @@ export function spawnWorker(config: AppConfig, extraEnv: Record<string, string> 
         REDIS_URL: config.REDIS_URL,
         QUEUE_PREFIX: config.QUEUE_PREFIX,
         MATCH_TOP_K: String(config.MATCH_TOP_K),
+        MATCH_WRITE_BATCH: String(config.MATCH_WRITE_BATCH),
         JOB_LOCK_MS: String(config.JOB_LOCK_MS),
         SWEEP_INTERVAL_MS: String(config.SWEEP_INTERVAL_MS),
         LOG_LEVEL: 'warn',

@@ -74,6 +74,13 @@ export class EnvironmentVariables {
   @Max(1000)
   MATCH_TOP_K = 50;
 
+  /** Rows per statement of a full re-match's writes (a supply's K best are written in such batches while the run scores). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MATCH_WRITE_BATCH = 20_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -57,11 +57,55 @@ describe('matchFromScratch', () => {
           const expected = selectKeptPairs(all, k);
           const result = await matchFromScratch(streams, k);
           expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
-          expect(result.qualifying).toBe(all.length);
+          // Skipped candidates (score ceiling below both sides' K-th best) are never counted as qualifying.
+          expect(result.qualifying).toBeLessThanOrEqual(all.length);
+          expect(result.qualifying + result.skipped).toBeGreaterThanOrEqual(all.length);
         },
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('skips candidates that cannot enter a top K, hands final pairs over in batches, and keeps the same set', async () => {
+    // 60 supplies and 60 demands in one zone, quantities spread over three orders of magnitude.
+    const streams: MatchableStream[] = [];
+    for (let i = 0; i < 120; i++) {
+      const lat = 51.05 + ((i * 37) % 100) / 1000;
+      const lon = 3.75 + ((i * 53) % 100) / 1000;
+      const s = stream(i, i % 2 === 0 ? 'supply' : 'demand', lat, lon, 90, 100 * 1.06 ** (120 - i));
+      // Every other demand heats with an electric boiler in BE (0.167 t/MWh against gas's 0.224): a
+      // small supply whose K best are gas boilers cannot do better with it, nor can the big demand.
+      streams.push(i % 4 === 3 ? { ...s, currentSource: 'electric_boiler' } : s);
+    }
+    const all = [];
+    for (const s of streams.filter((x) => x.direction === 'supply')) {
+      for (const d of streams.filter((x) => x.direction === 'demand')) {
+        const p = scorePairOf(s, d);
+        if (p) all.push(p);
+      }
+    }
+    const k = 3;
+    const expected = selectKeptPairs(all, k);
+    const batches: number[] = [];
+    const handed: string[] = [];
+    const result = await matchFromScratch(streams, k, undefined, {
+      batch: 7,
+      take: (pairs) => {
+        batches.push(pairs.length);
+        for (const p of pairs) handed.push(pairKey(p.supplyId, p.demandId));
+      },
+    });
+    expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
+    expect(result.skipped).toBeGreaterThan(0);
+    expect(result.scored + result.skipped).toBe(60 * 60);
+    // What was handed over is exactly the first pairs of `kept`, in batches of at least 7.
+    expect(result.handedOver).toBe(handed.length);
+    expect(handed).toEqual(
+      result.kept.slice(0, result.handedOver).map((p) => pairKey(p.supplyId, p.demandId)),
+    );
+    expect(batches.length).toBeGreaterThan(3);
+    expect(Math.min(...batches)).toBeGreaterThanOrEqual(7);
+    expect(new Set(handed).size).toBe(handed.length);
   });
 
   it('equals brute force across partitions: materials by type, water by quality, mixed categories', async () => {

@@ -16,12 +16,23 @@ import { reachBox } from './reach-box';
 export interface FullMatchResult {
   /** Pairs kept by the bounded-storage rule (top K of either side). */
   kept: ScoredPair[];
+  /** How many of `kept` (its first ones) were handed to onFinalPairs during the run. */
+  handedOver: number;
   /** Number of qualifying pairs seen. */
   qualifying: number;
   /** Candidate pairs scored. */
   scored: number;
   /** Candidate pairs not scored: their score ceiling was below both sides' K-th best at the time. */
   skipped: number;
+}
+
+/**
+ * Receives kept pairs while the run goes on (a supply's top K is final once the supply is done), in
+ * batches of at least `batch`, so a caller can write them while the rest is scored.
+ */
+export interface FinalPairsSink {
+  readonly batch: number;
+  take(pairs: readonly ScoredPair[]): void;
 }
 
 /** True when the pair (score, energy, route, supplyId, demandId) ranks before `b` (see compareRank). */
@@ -149,6 +160,7 @@ export async function matchFromScratch(
   streams: readonly MatchableStream[],
   k: number,
   onProgress?: (done: number, total: number) => Promise<void> | void,
+  onFinalPairs?: FinalPairsSink,
 ): Promise<FullMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
   // Supplies in id order, so the kept pairs come out in (supply, demand)-ish order and their writes go
@@ -203,6 +215,7 @@ export async function matchFromScratch(
   const supplyTop = new TopK(k);
   const progressStep = Math.max(50, Math.min(2000, Math.ceil(supplies.length / 50)));
   let lastYield = performance.now();
+  let handedOver = 0;
   for (let i = 0; i < supplies.length; i++) {
     const supply = supplies[i];
     const box = reachBox(supply);
@@ -277,6 +290,10 @@ export async function matchFromScratch(
       kept.push(p);
     }
     supplyTop.clear();
+    if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
+      onFinalPairs.take(kept.slice(handedOver));
+      handedOver = kept.length;
+    }
     // Report progress about every 2 %; let the event loop breathe (lock renewal, shutdown signals, the
     // previous category's writes) every few milliseconds.
     if (onProgress && ((i + 1) % progressStep === 0 || i === supplies.length - 1)) {
@@ -300,5 +317,5 @@ export async function matchFromScratch(
   }
   demandSideOnly.sort(byPair);
   for (const p of demandSideOnly) kept.push(p);
-  return { kept, qualifying, scored, skipped };
+  return { kept, handedOver, qualifying, scored, skipped };
 }

@@ -30,7 +30,43 @@ import { reachBox } from './reach-box';
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
 export const MATCHING_LOCK_ID = 7_356_110_043;
 
-const UPSERT_CHUNK = 20_000;
+/**
+ * Statements of one transaction queued one after another while the caller goes on (the connection
+ * runs one at a time anyway); the first failure stops the rest and is thrown by `drain` or `add`.
+ */
+class SerialWrites {
+  private tail: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+  /** Time with a write in progress (its preparation here and its statements in Postgres). */
+  busyMs = 0;
+  /** Sum of what the writes returned (rows written). */
+  written = 0;
+
+  add(write: () => Promise<number>): void {
+    if (this.failure) throw this.failure.error;
+    this.tail = this.tail.then(async () => {
+      if (this.failure) return;
+      const started = performance.now();
+      try {
+        this.written += await write();
+      } catch (error) {
+        this.failure = { error };
+      }
+      this.busyMs += performance.now() - started;
+    });
+  }
+
+  /** Waits for every queued write; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every queued write, never throws (for cleanup after another error). */
+  async settle(): Promise<void> {
+    await this.tail;
+  }
+}
 
 export interface FullRematchResult {
   streams: number;
@@ -314,13 +350,12 @@ export class MatchingService {
       const byId = new Map(streams.map((s) => [s.id, s]));
       const supplies = streams.filter((s) => s.status === 'active' && s.direction === 'supply').length;
       let suppliesBefore = 0;
-      let count = 0;
       // Pairs never cross categories, so each category is matched and written on its own: the worker
-      // holds at most two categories' pairs at a time, not the region's. A category's writes run in
-      // Postgres while the next category is scored here (the scoring yields to the event loop every
-      // few milliseconds so the write's statements follow each other): the two use both cores.
-      let writing: Promise<void> | null = null;
-      let writeError: unknown = null;
+      // holds at most two categories' pairs at a time, not the region's. The writes run in Postgres
+      // while the scoring goes on here (it yields to the event loop every few milliseconds, so the
+      // statements follow each other): a supply's K best are written once the supply is done, the
+      // rest of a category (its demands' K best, stored rows that no longer belong) once it is done.
+      const writes = new SerialWrites();
       try {
         for (const category of CATEGORIES) {
           const ofCategory = streams.filter((s) => s.category === category);
@@ -329,6 +364,10 @@ export class MatchingService {
             ofCategory,
             this.k,
             onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
+            {
+              batch: this.config.MATCH_WRITE_BATCH,
+              take: (pairs) => writes.add(() => upsertPairs(m, pairs)),
+            },
           );
           computeMs += performance.now() - computeStarted;
           suppliesBefore += ofCategory.filter(
@@ -337,25 +376,17 @@ export class MatchingService {
           totals.qualifying += result.qualifying;
           totals.scored += result.scored;
           totals.kept += result.kept.length;
-          await writing;
-          if (writeError) throw writeError;
-          const writeStarted = performance.now();
-          writing = this.reconcileCategory(m, category, ofCategory, result.kept, byId).then(
-            (n) => {
-              count += n;
-              writeMs += performance.now() - writeStarted;
-            },
-            (err: unknown) => {
-              writeError = err;
-            },
+          writes.add(() =>
+            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId),
           );
         }
-        await writing;
-        if (writeError) throw writeError;
+        await writes.drain();
       } finally {
         // Never leave a statement of this transaction in flight behind an error.
-        await writing;
+        await writes.settle();
       }
+      writeMs = writes.busyMs;
+      const count = writes.written;
       finishStarted = performance.now();
       await m.query(
         `UPDATE streams s SET matched_version = t.version
@@ -380,12 +411,16 @@ export class MatchingService {
     };
   }
 
-  /** Makes the store's rows of one category equal to a full re-match's kept pairs; returns rows written. */
+  /**
+   * Makes the store's rows of one category equal to a full re-match's kept pairs, of which the first
+   * `written` are already upserted; returns rows written.
+   */
   private async reconcileCategory(
     m: EntityManager,
     category: string,
     ofCategory: readonly MatchableStream[],
     kept: ScoredPair[],
+    written: number,
     byId: ReadonlyMap<string, MatchableStream>,
   ): Promise<number> {
     const existing: {
@@ -399,7 +434,7 @@ export class MatchingService {
        FROM matches WHERE category = $1 AND (qualifies OR status <> 'expired')`,
       [category],
     );
-    const upserts: ScoredPair[] = kept;
+    const stored: ScoredPair[] = kept;
     const notQualifying: [string, string][] = [];
     const dropped: [string, string][] = [];
     // Only a store that already holds rows of the category needs the kept set (one string per pair).
@@ -420,15 +455,16 @@ export class MatchingService {
       if (!pair) {
         if (row.qualifies) notQualifying.push(key);
       } else if (!row.acted_on) dropped.push(key);
-      else upserts.push(pair);
+      else stored.push(pair);
     }
     let count = 0;
-    for (let i = 0; i < upserts.length; i += UPSERT_CHUNK) {
-      count += await upsertPairs(m, upserts.slice(i, i + UPSERT_CHUNK));
+    const batch = this.config.MATCH_WRITE_BATCH;
+    for (let i = written; i < stored.length; i += batch) {
+      count += await upsertPairs(m, stored.slice(i, Math.min(i + batch, stored.length)));
     }
     await markNotQualifying(m, notQualifying);
     await deleteProposed(m, dropped);
-    await this.writeCategoryFloors(m, ofCategory, upserts);
+    await this.writeCategoryFloors(m, ofCategory, stored);
     return count;
   }
 
@@ -457,12 +493,13 @@ export class MatchingService {
       ids.push(stream.id);
       floors.push(storedFloorsJson(floorsOfList(list, this.k)));
     }
-    for (let i = 0; i < ids.length; i += UPSERT_CHUNK) {
+    const batch = this.config.MATCH_WRITE_BATCH;
+    for (let i = 0; i < ids.length; i += batch) {
       await m.query(
         `UPDATE stream_match_state t SET rank_floors = f.floors::jsonb,
            sync_seq = nextval('stream_match_state_sync_seq')
          FROM unnest($1::uuid[], $2::text[]) AS f(id, floors) WHERE t.id = f.id`,
-        [ids.slice(i, i + UPSERT_CHUNK), floors.slice(i, i + UPSERT_CHUNK)],
+        [ids.slice(i, i + batch), floors.slice(i, i + batch)],
       );
     }
   }
