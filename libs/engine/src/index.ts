@@ -25,6 +25,6 @@ export * from './pair.types';
 export { ScoreBuffer, estimateForQuantity, estimatePair, scorePair, scorePairInto } from './pair.engine';
 export { counterpartPartitions, partitionOf } from './match.partition';
 export { compareEstimates, type RankableEstimate } from './ranking';
-export { pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+export { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';
 export * from './allocation';

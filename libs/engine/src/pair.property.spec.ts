@@ -14,7 +14,8 @@ import { MATERIAL_TYPES } from './material.taxonomy';
 import { estimatePair, estimateForQuantity, scorePair, ScoreBuffer, scorePairInto } from './pair.engine';
 import { flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
 import { compareEstimates, type RankableEstimate } from './ranking';
-import { pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import { greatCircleKm } from './geo.distance';
 import { WATER_QUALITIES } from './water.taxonomy';
 
 const RUNS = { numRuns: 400 };
@@ -203,6 +204,8 @@ describe('engine properties', () => {
           perUnitCeiling(d),
         );
         expect(r.netCo2).toBeLessThanOrEqual(ceiling);
+        const distance = greatCircleKm(s.site.latitude, s.site.longitude, d.site.latitude, d.site.longitude);
+        expect(r.netCo2).toBeLessThanOrEqual(ceiling * arrivalCeiling(s.category, distance));
       }),
       { numRuns: 4000 },
     );

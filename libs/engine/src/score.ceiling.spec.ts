@@ -1,6 +1,6 @@
 import type { Category, StreamFacts } from './domain.types';
 import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
-import { pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
 
 function stream(
   category: Category,
@@ -101,6 +101,14 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
       ),
     });
     expect(perUnitCeiling(stream('heat', 'supply'), negative)).toBe(Infinity);
+  });
+
+  it('arrivalCeiling: heat loses 0.005 per route km at 1.2 route km per km; the rest arrives whole', () => {
+    expect(arrivalCeiling('heat', 0)).toBe(1);
+    expect(arrivalCeiling('heat', 10)).toBeCloseTo(1 - 0.005 * 1.2 * 10, 12);
+    expect(arrivalCeiling('heat', 200)).toBe(0);
+    expect(arrivalCeiling('co2', 10)).toBe(1);
+    expect(arrivalCeiling('material', 80)).toBe(1);
   });
 
   it('pairScoreCeiling: the smaller quantity times the smaller ceiling, with a 1e-9 margin', () => {

@@ -62,6 +62,23 @@ export function perUnitCeiling(stream: StreamFacts, factors: FactorSet = CURRENT
   }
 }
 
+/**
+ * Ceiling on the share of the exchanged quantity that arrives over `distanceKm` great-circle km: heat
+ * loses heat_pipe.loss_fraction_per_km on every route km (route = distance × pipeline circuity); the
+ * other categories arrive whole. Multiplies `pairScoreCeiling` for a pair at that distance.
+ */
+export function arrivalCeiling(
+  category: StreamFacts['category'],
+  distanceKm: number,
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): number {
+  if (category !== 'heat') return 1;
+  const C = constantsFor(factors);
+  if (!nonNegative(C)) return Infinity;
+  const arrival = 1 - C.values[F.HEAT_LOSS] * C.values[F.CIRC_PIPELINE] * distanceKm;
+  return arrival > 0 ? arrival : 0;
+}
+
 /** Relative margin over the ceiling: the engine's float results differ from the exact math by ~1e-15. */
 const MARGIN = 1 + 1e-9;
 

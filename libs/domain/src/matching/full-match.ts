@@ -3,7 +3,9 @@ import {
   CURRENT_FACTOR_SET,
   ScoreBuffer,
   scorePairInto,
+  arrivalCeiling,
   counterpartPartitions,
+  greatCircleKm,
   pairScoreCeiling,
   partitionOf,
   perUnitCeiling,
@@ -69,50 +71,67 @@ function worse(a: ScoredPair, b: ScoredPair): boolean {
 
 /**
  * The k best pairs seen so far as a binary heap with the worst on top, so `admits` is one comparison
- * and an insert into a full buffer costs log k; `items` sorts once, best first, when asked.
+ * and an insert into a full buffer costs log k. The scores sit in a typed array beside the heap: the
+ * sift compares them without loading the pair objects (scattered over the heap of a large run, each
+ * a cache miss) and only a tie asks the pairs for the rest of the order.
  */
 class TopK {
   private readonly heap: PooledPair[] = [];
-  constructor(private readonly k: number) {}
+  private readonly scores: Float64Array;
+  constructor(private readonly k: number) {
+    this.scores = new Float64Array(k);
+  }
 
   admits(score: number, energy: number, routeKm: number, supplyId: string, demandId: string): boolean {
     if (this.heap.length < this.k) return true;
-    const w = this.heap[0];
-    if (score !== w.score) return score > w.score;
-    return ranksBefore(score, energy, routeKm, supplyId, demandId, w);
+    const worst = this.scores[0];
+    if (score !== worst) return score > worst;
+    return ranksBefore(score, energy, routeKm, supplyId, demandId, this.heap[0]);
   }
 
   /** Call only after `admits` said yes. Returns the pair it evicted, if any. */
   insert(p: PooledPair): PooledPair | null {
     const h = this.heap;
+    const sc = this.scores;
+    const s = p.score;
     if (h.length < this.k) {
-      let i = h.push(p) - 1;
+      let i = h.length;
+      h.push(p);
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!worse(h[i], h[parent])) break;
-        [h[i], h[parent]] = [h[parent], h[i]];
+        const ps = sc[parent];
+        if (!(s < ps || (s === ps && worse(p, h[parent])))) break;
+        h[i] = h[parent];
+        sc[i] = ps;
         i = parent;
       }
+      h[i] = p;
+      sc[i] = s;
       return null;
     }
     const evicted = h[0];
-    h[0] = p;
+    const n = h.length;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let worst = i;
-      if (l < h.length && worse(h[l], h[worst])) worst = l;
-      if (r < h.length && worse(h[r], h[worst])) worst = r;
-      if (worst === i) return evicted;
-      [h[i], h[worst]] = [h[worst], h[i]];
-      i = worst;
+      let c = l;
+      if (r < n && (sc[r] < sc[l] || (sc[r] === sc[l] && worse(h[r], h[l])))) c = r;
+      const cs = sc[c];
+      if (!(cs < s || (cs === s && worse(h[c], p)))) break;
+      h[i] = h[c];
+      sc[i] = cs;
+      i = c;
     }
+    h[i] = p;
+    sc[i] = s;
+    return evicted;
   }
 
   /** Score of the worst pair held when full; -Infinity while the buffer still admits anything. */
   get floor(): number {
-    return this.heap.length < this.k ? -Infinity : this.heap[0].score;
+    return this.heap.length < this.k ? -Infinity : this.scores[0];
   }
 
   /** The pairs held, in heap order (unsorted). */
@@ -135,8 +154,8 @@ const YIELD_EVERY_MS = 10;
 /**
  * A candidate partition's demands with what the inner loop reads per candidate in flat arrays (by the
  * index's ids), so that skipping a candidate touches neither the stream nor its buffer: company as a
- * number, quantity and per-unit score ceiling, and the score of the worst pair in the demand's full
- * buffer (-Infinity while it is not full).
+ * number, quantity, per-unit score ceiling and position, and the score of the worst pair in the
+ * demand's full buffer (-Infinity while it is not full).
  */
 interface Partition {
   demands: MatchableStream[];
@@ -146,6 +165,8 @@ interface Partition {
   quantity: Float64Array;
   ceiling: Float64Array;
   floor: Float64Array;
+  latitude: Float64Array;
+  longitude: Float64Array;
 }
 
 /**
@@ -195,8 +216,12 @@ export async function matchFromScratch(
       quantity: new Float64Array(n),
       ceiling: new Float64Array(n),
       floor: new Float64Array(n).fill(-Infinity),
+      latitude: new Float64Array(n),
+      longitude: new Float64Array(n),
     };
     demands.forEach((d, i) => {
+      partition.latitude[i] = d.site.latitude;
+      partition.longitude[i] = d.site.longitude;
       partition.company[i] = companyOf(d);
       partition.quantity[i] = d.annualQuantity;
       partition.ceiling[i] = perUnitCeiling(d, CURRENT_FACTOR_SET);
@@ -224,18 +249,33 @@ export async function matchFromScratch(
     const supplyQuantity = supply.annualQuantity;
     const supplyCeiling = perUnitCeiling(supply, CURRENT_FACTOR_SET);
     let supplyFloor = -Infinity;
+    const category = supply.category;
+    const lossy = arrivalCeiling(category, 1, CURRENT_FACTOR_SET) < 1;
+    const supplyLat = supply.site.latitude;
+    const supplyLon = supply.site.longitude;
     for (const key of counterpartPartitions(supply)) {
       const partition = partitions.get(key);
       if (!partition) continue;
-      const { demands, index, tops, company, quantity, ceiling, floor } = partition;
+      const { demands, index, tops, company, quantity, ceiling, floor, latitude, longitude } = partition;
       for (const id of index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
         if (company[id] === supplyCompany) continue;
         // A pair whose score cannot reach the worst pair of either full buffer would be turned away
         // by both: skip scoring it (the buffers, and so the result, are exactly as without the skip).
         const ceilingScore = pairScoreCeiling(supplyQuantity, supplyCeiling, quantity[id], ceiling[id]);
-        if (ceilingScore < supplyFloor && ceilingScore < floor[id]) {
+        const demandFloor = floor[id];
+        if (ceilingScore < supplyFloor && ceilingScore < demandFloor) {
           skipped++;
           continue;
+        }
+        // Heat loses some of it in the pipe: with the distance the ceiling tightens (worth its sine
+        // and arcsine only once both buffers are full).
+        if (lossy && supplyFloor !== -Infinity && demandFloor !== -Infinity) {
+          const km = greatCircleKm(supplyLat, supplyLon, latitude[id], longitude[id]);
+          const atDistance = ceilingScore * arrivalCeiling(category, km, CURRENT_FACTOR_SET);
+          if (atDistance < supplyFloor && atDistance < demandFloor) {
+            skipped++;
+            continue;
+          }
         }
         const demand = demands[id];
         scored++;
@@ -249,7 +289,6 @@ export async function matchFromScratch(
           ((score === supplyFloor || supplyFloor === -Infinity) &&
             supplyTop.admits(score, b.energySaved, b.routeKm, supply.id, demand.id));
         let demandTop = tops[id];
-        const demandFloor = floor[id];
         const inDemand =
           !demandTop ||
           score > demandFloor ||
