@@ -15,7 +15,7 @@ import {
   StreamRow,
   toMatchable,
 } from './matching.types';
-import { scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
+import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import {
   floorOffset,
@@ -88,10 +88,7 @@ export interface FullRematchResult {
 export interface MatchStreamResult {
   streamId: string;
   version: number | null;
-  /** Qualifying pairs scored. */
   pairs: number;
-  /** Candidates not scored: their score ceiling was below both sides' K-th best. */
-  skipped: number;
   kept: number;
   recomputedCounterparts: number;
   /** Candidates taken from the in-memory state (reach box, partitions, other companies). */
@@ -171,7 +168,6 @@ export class MatchingService {
       if (!stream) {
         const none = {
           pairs: 0,
-          skipped: 0,
           kept: 0,
           recomputedCounterparts: 0,
           candidates: 0,
@@ -181,22 +177,12 @@ export class MatchingService {
         const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted };
         return { streamId, version: null, ...none, syncMs, ...io };
       }
-      // The stream's stored pairs first: their counterparts are always scored (a stored pair's fate
-      // depends on its fresh estimate), the others only when they may enter a top K.
-      const readStarted = performance.now();
-      const stored = await this.storedPairsOf(m, stream);
-      const storedReadMs = performance.now() - readStarted;
       const started = performance.now();
       const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
       const lookupMs = performance.now() - started;
-      const { pairs: newPairs, skipped } = scoreAgainstBounded(
-        stream,
-        candidates,
-        this.k,
-        this.storedFloorOf(stream, stored),
-      );
+      const newPairs = scoreAgainst(stream, candidates);
       let computeMs = performance.now() - started;
-      const result = await this.applyStreamChange(m, stream, newPairs, stored);
+      const result = await this.applyStreamChange(m, stream, newPairs);
       computeMs += result.extraComputeMs;
       await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
         stream.id,
@@ -206,14 +192,13 @@ export class MatchingService {
         streamId,
         version: stream.version,
         pairs: newPairs.length,
-        skipped,
         kept: result.kept,
         recomputedCounterparts: result.recomputed,
         candidates: candidates.length,
         lookupMs,
         syncMs,
         computeMs,
-        readMs: storedReadMs + result.readMs,
+        readMs: result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
       };
@@ -222,34 +207,13 @@ export class MatchingService {
     return done;
   }
 
-  /**
-   * For scoreAgainstBounded: a candidate's K-th best stored score, from the floors in memory; -Infinity
-   * (always score) for a counterpart of a stored pair, or when its floors are unknown or its list is short.
-   */
-  private storedFloorOf(s: MatchableStream, stored: readonly StoredRank[]): (c: MatchableStream) => number {
-    const K = this.k;
-    const storedCounterparts = new Set(
-      stored.map((p) => (s.direction === 'supply' ? p.demandId : p.supplyId)),
-    );
-    return (c) => {
-      if (storedCounterparts.has(c.id)) return -Infinity;
-      const floors = this.state.floorsOf(c.id);
-      if (!floors || floors.k !== K) return -Infinity;
-      return storedRank(floors, K - 1)?.score ?? -Infinity;
-    };
-  }
-
-  private async applyStreamChange(
-    m: EntityManager,
-    s: MatchableStream,
-    newPairs: ScoredPair[],
-    stored: readonly StoredRank[],
-  ) {
+  private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
     const K = this.k;
     const sIsSupply = s.direction === 'supply';
     const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
     const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
     const readStarted = performance.now();
+    const stored = await this.storedPairsOf(m, s);
     const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
     const topOfS = new Set(topK(newPairs, K).map(other));
 
