@@ -26,9 +26,19 @@ const LOAD_MARK = '[api-load]';
 /** Drops the matching backlog the POSTs left and the streams they created (the region stays as it was). */
 async function cleanUp(ctx: BenchContext, services: BenchServices): Promise<number> {
   await services.queue(QueueName.Matching).drain(true);
-  await quiesce(services);
-  const { rowCount } = await ctx.db.query(`DELETE FROM streams WHERE description LIKE $1`, [`%${LOAD_MARK}`]);
-  return rowCount ?? 0;
+  // The delete cascades into matches and plan items, which a debounced allocation started after the
+  // quiet period may be writing: Postgres then breaks the deadlock by failing one side; try again.
+  for (let attempt = 1; ; attempt++) {
+    await quiesce(services);
+    try {
+      const { rowCount } = await ctx.db.query(`DELETE FROM streams WHERE description LIKE $1`, [
+        `%${LOAD_MARK}`,
+      ]);
+      return rowCount ?? 0;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+    }
+  }
 }
 
 async function runJob(ctx: BenchContext, job: LoadJob): Promise<LoadResult[]> {
