@@ -351,13 +351,16 @@ export class MatchingService {
       const supplies = streams.filter((s) => s.status === 'active' && s.direction === 'supply').length;
       let suppliesBefore = 0;
       // Pairs never cross categories, so each category is matched and written on its own: the worker
-      // holds at most two categories' pairs at a time, not the region's. The writes run in Postgres
+      // holds one category's pairs at a time, not the region's. The writes run in Postgres
       // while the scoring goes on here (it yields to the event loop every few milliseconds, so the
       // statements follow each other): a supply's K best are written once the supply is done, the
       // rest of a category (its demands' K best, stored rows that no longer belong) once it is done.
       const writes = new SerialWrites();
       try {
         for (const category of CATEGORIES) {
+          // The previous category's last writes first: holding two categories' pairs at once took the
+          // worker from 1.2 to 1.4–1.5 GiB at 100,000 streams.
+          await writes.drain();
           const ofCategory = streams.filter((s) => s.category === category);
           const computeStarted = performance.now();
           const result = await matchFromScratch(
