@@ -10,7 +10,6 @@
  * Imported by the thread: no framework, ORM or I/O imports here.
  */
 import {
-  AllocationInputError,
   type AllocationItem,
   type AllocationPair,
   type AllocationPlan,
@@ -19,6 +18,7 @@ import {
   type AllocationStream,
   type AllocationTotals,
   indexStreams,
+  pairSideIndex,
   type SolveAllocationOptions,
   validatePair,
 } from '@symbiose/engine';
@@ -108,12 +108,8 @@ export async function encodeAllocationInput(
     if (wait) await wait;
     const pair = pairs[i];
     validatePair(pair);
-    const s = supplyIndex.get(pair.supplyId);
-    const d = demandIndex.get(pair.demandId);
-    if (s === undefined)
-      throw new AllocationInputError(`pair ${pair.id} refers to unknown supply ${pair.supplyId}`);
-    if (d === undefined)
-      throw new AllocationInputError(`pair ${pair.id} refers to unknown demand ${pair.demandId}`);
+    const s = pairSideIndex(pair, 'supply', supplyIndex);
+    const d = pairSideIndex(pair, 'demand', demandIndex);
     if (ascending && i > 0 && !(pairs[i - 1].id < pair.id)) ascending = false;
     pairSupply[i] = s;
     pairDemand[i] = d;

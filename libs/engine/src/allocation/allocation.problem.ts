@@ -94,6 +94,18 @@ export function validatePair(pair: AllocationPair): boolean {
   return pair.co2PerUnit > 0 && pair.maxQuantity > 0;
 }
 
+/** Position of a pair's supply or demand in its side's index; throws AllocationInputError when unknown. */
+export function pairSideIndex(
+  pair: AllocationPair,
+  side: 'supply' | 'demand',
+  index: ReadonlyMap<string, number>,
+): number {
+  const id = side === 'supply' ? pair.supplyId : pair.demandId;
+  const at = index.get(id);
+  if (at === undefined) throw new AllocationInputError(`pair ${pair.id} refers to unknown ${side} ${id}`);
+  return at;
+}
+
 /**
  * Validates the input and keeps the qualifying pairs, sorted by id. Throws AllocationInputError on
  * duplicate stream or pair ids, pairs referring to unknown streams, and non-finite or negative numbers.
@@ -109,12 +121,8 @@ export function indexAllocation(
   let sorted = true;
   for (const pair of pairs) {
     const qualifies = validatePair(pair);
-    const s = supplyIndex.get(pair.supplyId);
-    const d = demandIndex.get(pair.demandId);
-    if (s === undefined)
-      throw new AllocationInputError(`pair ${pair.id} refers to unknown supply ${pair.supplyId}`);
-    if (d === undefined)
-      throw new AllocationInputError(`pair ${pair.id} refers to unknown demand ${pair.demandId}`);
+    const s = pairSideIndex(pair, 'supply', supplyIndex);
+    const d = pairSideIndex(pair, 'demand', demandIndex);
     if (qualifies && supplies[s].quantity > 0 && demands[d].quantity > 0) {
       if (sorted && kept.length > 0 && !(kept[kept.length - 1].pair.id < pair.id)) sorted = false;
       kept.push({ pair, s, d });

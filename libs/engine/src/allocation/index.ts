@@ -5,6 +5,7 @@ export {
   buildLinearProgram,
   allocationLpText,
   indexStreams,
+  pairSideIndex,
   validatePair,
 } from './allocation.problem';
 export type {
