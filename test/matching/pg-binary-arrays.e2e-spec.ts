@@ -1,5 +1,11 @@
 import { createDataSource } from '@symbiose/domain';
-import { float8Array, int4Array, textArray, uuidArray } from '@symbiose/domain/matching/pg-binary-arrays';
+import {
+  float8Array,
+  int4Array,
+  textArray,
+  uuidArray,
+  uuidV7Array,
+} from '@symbiose/domain/matching/pg-binary-arrays';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { isolatedConfig } from '../support/worker-harness';
@@ -82,6 +88,36 @@ describe('binary array parameters', () => {
       ),
       { numRuns: 60, seed: 20261129 },
     );
+  });
+
+  it('sends new time-ordered ids that Postgres reads as version 7 uuids, in increasing order, none repeated', async () => {
+    const at = Date.UTC(2026, 10, 29, 12, 0, 0, 123);
+    // Two batches in the same millisecond and one in the next: the order must carry across batches.
+    const batches = [uuidV7Array(5000, at), uuidV7Array(3, at), uuidV7Array(4, at + 1)];
+    const [row] = await db.query(
+      `WITH ids AS (
+         SELECT u, b * 100000 + i AS pos FROM (
+           SELECT u, 1 AS b, i FROM unnest($1::uuid[]) WITH ORDINALITY AS t(u, i) UNION ALL
+           SELECT u, 2, i FROM unnest($2::uuid[]) WITH ORDINALITY AS t(u, i) UNION ALL
+           SELECT u, 3, i FROM unnest($3::uuid[]) WITH ORDINALITY AS t(u, i)) x)
+       SELECT count(*)::int AS n, count(DISTINCT u)::int AS distinct_ids,
+         bool_and(substr(u::text, 15, 1) = '7') AS version7,
+         bool_and(substr(u::text, 20, 1) IN ('8', '9', 'a', 'b')) AS rfc_variant,
+         array_agg(u ORDER BY pos) = array_agg(u ORDER BY u) AS ordered,
+         min(('x' || substr(replace(u::text, '-', ''), 1, 12))::bit(48)::bigint) AS first_ms,
+         max(('x' || substr(replace(u::text, '-', ''), 1, 12))::bit(48)::bigint) AS last_ms
+       FROM ids`,
+      batches,
+    );
+    expect(row).toEqual({
+      n: 5007,
+      distinct_ids: 5007,
+      version7: true,
+      rfc_variant: true,
+      ordered: true,
+      first_ms: String(at),
+      last_ms: String(at + 1),
+    });
   });
 
   it('refuses what is not a uuid or an int4 instead of sending it', () => {

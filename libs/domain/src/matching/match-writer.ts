@@ -1,7 +1,7 @@
 import { ENGINE_VERSION, CURRENT_FACTOR_SET } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { ScoredPair } from './matching.types';
-import { float8Array, textArray, uuidArray } from './pg-binary-arrays';
+import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 
 /**
  * Writes scored pairs in one statement (unnest of column arrays, sent in Postgres' binary array format):
@@ -44,15 +44,15 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
     cols.flags.push(p.flags.join(','));
   }
   const rows: unknown[] = await manager.query(
-    `INSERT INTO matches AS m (supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
+    `INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
        distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t, deducted_co2_t, flags,
        explanation, engine_version, factor_set_version)
-     SELECT t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
+     SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
        t.score, t.gross, t.deducted, CASE WHEN t.flags = '' THEN '{}'::text[] ELSE string_to_array(t.flags, ',') END,
        '{}'::jsonb, $14, $15
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
-       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[])
-       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags)
+       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
+       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)
      ON CONFLICT (supply_stream_id, demand_stream_id) DO UPDATE SET
        score = EXCLUDED.score, exchanged_quantity = EXCLUDED.exchanged_quantity,
        exchanged_unit = EXCLUDED.exchanged_unit, distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km,
@@ -93,6 +93,8 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
       textArray(cols.flags),
       ENGINE_VERSION,
       CURRENT_FACTOR_SET.version,
+      // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
+      uuidV7Array(pairs.length),
     ],
   );
   return rows.length;
