@@ -14,6 +14,7 @@ import { MatchesDemandIndex1764990000000 } from './1764990000000-matches-demand-
 import { MatchProposalNotices1765000000000 } from './1765000000000-match-proposal-notices';
 import { MatchProposalsAfterCommit1765010000000 } from './1765010000000-match-proposals-after-commit';
 import { MatchesStatusPartialIndex1765020000000 } from './1765020000000-matches-status-partial-index';
+import { MatchesStreamReferences1765030000000 } from './1765030000000-matches-stream-references';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   MatchProposalNotices1765000000000,
   MatchProposalsAfterCommit1765010000000,
   MatchesStatusPartialIndex1765020000000,
+  MatchesStreamReferences1765030000000,
 ];

@@ -6,7 +6,7 @@
  * the write with the triggers off, and the deferred digest of the queued notifications.
  */
 import { createDataSource, deliverQueuedProposals, type ScoredPair } from '@symbiose/domain';
-import { upsertPairs } from '@symbiose/domain/matching/match-writer';
+import { lockPairStreams, pairStreamIds, upsertPairs } from '@symbiose/domain/matching/match-writer';
 import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import type { Client } from 'pg';
 import type { BenchContext } from '../context';
@@ -111,6 +111,8 @@ export async function persistScenario(
         // As the matcher's transactions do: it keeps the stored rank floors itself, so the triggers that
         // forget floors after other writers' changes stay out of its writes.
         await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
+        // And, as fullRematch does, it locks the streams its pairs reference once, up front.
+        await lockPairStreams(m, pairStreamIds(rows));
         let n = 0;
         for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
           n += await upsertPairs(m, rows.slice(i, i + UPSERT_CHUNK));
@@ -187,7 +189,7 @@ export async function persistScenario(
     notes: [
       `The rows are real qualifying pairs of the synthetic region (a stratified sample of supplies, each with up ` +
         `to 50 of the demands in its reach), written into an empty matches table with all its indexes and ` +
-        `foreign keys (truncated before every measurement). Measured: libs/domain upsertPairs called per ` +
+        `stream-reference checks (truncated before every measurement). Measured: libs/domain upsertPairs called per ` +
         `${UPSERT_CHUNK.toLocaleString('en-US')} rows in one transaction, as fullRematch writes — each call is one ` +
         `INSERT … SELECT FROM unnest(column arrays) ON CONFLICT DO UPDATE; the time runs from the first call to ` +
         `the commit. Baseline: the same columns and conflict clause as a prepared single-row INSERT, one ` +
@@ -198,7 +200,8 @@ export async function persistScenario(
         (triggers.length > 0
           ? ` One officer exists per company of the region, as in production. The user triggers on matches ` +
             `(${triggers.join(', ')}) queue each statement's new proposed matches as one match_proposal_outbox ` +
-            `row in the same transaction (the rank-floor triggers stand aside for the matcher's writes), and the ` +
+            `row in the same transaction (the rank-floor and stream-reference triggers stand aside for the matcher's ` +
+            `writes: it locks the referenced streams once per stream before writing, inside the timed part), and the ` +
             `worker delivers them after the commit, one notification per officer and own stream (the "deferred" ` +
             `row). The diagnostic row writes the same rows with the triggers switched ` +
             `off inside the transaction, to show their share.`

@@ -100,6 +100,35 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
   return rows.length;
 }
 
+/** Both stream ids of every pair. */
+export function* pairStreamIds(pairs: readonly ScoredPair[]): Iterable<string> {
+  for (const p of pairs) {
+    yield p.supplyId;
+    yield p.demandId;
+  }
+}
+
+/**
+ * Locks the streams that the pairs about to be written reference (FOR KEY SHARE, as a foreign key's
+ * check did for each row) once per stream: none of them can be deleted before the transaction ends,
+ * so the matcher's writes skip the per-statement reference check (migration 1765030000000). Call it in
+ * the matcher's transaction, before writing; it throws when a stream no longer exists (deleted since
+ * the matcher read it: the job is retried on the current data).
+ */
+export async function lockPairStreams(manager: EntityManager, streamIds: Iterable<string>): Promise<void> {
+  const ids = [...new Set(streamIds)];
+  if (ids.length === 0) return;
+  const [{ locked }] = (await manager.query(
+    `SELECT count(*)::int AS locked FROM (SELECT 1 FROM streams WHERE id = ANY($1::uuid[]) FOR KEY SHARE) s`,
+    [uuidArray(ids)],
+  )) as { locked: number }[];
+  if (locked !== ids.length) {
+    throw new Error(
+      `${ids.length - locked} of the streams to match no longer exist; matching again on current data`,
+    );
+  }
+}
+
 /** A proposed match nobody has acted on yet; once either side shows interest it is kept like any acted-on match. */
 const UNTOUCHED = `(m.status = 'proposed' AND m.supply_interest IS NULL AND m.demand_interest IS NULL)`;
 
