@@ -23,7 +23,7 @@ export { EARTH_RADIUS_KM, greatCircleKm, isValidLatitude, isValidLongitude } fro
 export { POLICY_REACH_KM, maxReachKm } from './transport.route';
 export * from './pair.types';
 export { ScoreBuffer, estimateForQuantity, estimatePair, scorePair, scorePairInto } from './pair.engine';
-export { counterpartPartitions, partitionOf } from './match.partition';
+export { counterpartPartitions, partitionOf, purityPctOf } from './match.partition';
 export { compareEstimates, type RankableEstimate } from './ranking';
 export { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { CATEGORIES, SUPPLY_HANDLINGS, type StreamFacts } from './domain.types';
-import { counterpartPartitions, partitionOf } from './match.partition';
+import { CATEGORIES, DEMAND_SOURCES, SUPPLY_HANDLINGS, type StreamFacts } from './domain.types';
+import { counterpartPartitions, partitionOf, purityPctOf } from './match.partition';
 import { MATERIAL_TYPES } from './material.taxonomy';
 import { scorePair } from './pair.engine';
 import { demand, supply } from './testing/stream.fixtures';
@@ -91,5 +91,61 @@ describe('candidate partitions', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('purity: hand-checked values', () => {
+    expect(purityPctOf(supply('co2', { quality: { purityPct: 99.5 } }))).toBe(99.5);
+    expect(purityPctOf(demand('hydrogen', { quality: { purityPct: 98 } }))).toBe(98);
+    expect(purityPctOf(supply('co2', { quality: { purityPct: '99' as never } }))).toBeNaN();
+    expect(purityPctOf(supply('co2', { quality: { purityPct: Infinity } }))).toBeNaN();
+    expect(purityPctOf(supply('heat'))).toBeNaN();
+    // A supply offering less than the demand needs is rejected for it; equal purity is enough.
+    expect(
+      scorePair(
+        supply('co2', { quality: { purityPct: 99 } }),
+        demand('co2', { quality: { purityPct: 99.5 } }),
+      ),
+    ).toMatchObject({ ok: false, reason: 'purity_too_low' });
+    expect(
+      scorePair(
+        supply('co2', { quality: { purityPct: 99.5 } }),
+        demand('co2', { quality: { purityPct: 99.5 } }),
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('property: a pair whose supply offers less purity than its demand needs is always rejected', () => {
+    const purity = fc.oneof(
+      fc.double({ min: 80, max: 100, noNaN: true }),
+      fc.constantFrom(95, 99, 99.5, 99.9, 99.99, 100),
+      fc.constantFrom(NaN, Infinity, -1, '99' as unknown as number),
+    );
+    const arb = fc.record({
+      category: fc.constantFrom('co2' as const, 'hydrogen' as const),
+      sp: purity,
+      dp: purity,
+      quantity: fc.double({ min: 0.001, max: 1e7, noNaN: true }),
+      dLat: fc.double({ min: -1.5, max: 1.5, noNaN: true }),
+      handling: fc.constantFrom(...SUPPLY_HANDLINGS),
+      source: fc.constantFrom(null, ...DEMAND_SOURCES),
+    });
+    let skipped = 0;
+    fc.assert(
+      fc.property(arb, ({ category, sp, dp, quantity, dLat, handling, source }) => {
+        const s = supply(category, {
+          quality: { purityPct: sp },
+          annualQuantity: quantity,
+          currentHandling: handling,
+        });
+        const d = demand(category, { quality: { purityPct: dp }, currentSource: source });
+        d.site = { ...d.site, latitude: d.site.latitude + dLat };
+        if (purityPctOf(s) < purityPctOf(d)) {
+          skipped++;
+          expect(scorePair(s, d).ok).toBe(false);
+        }
+      }),
+      { numRuns: 2000, seed: 20261129 },
+    );
+    expect(skipped).toBeGreaterThan(300);
   });
 });

@@ -66,3 +66,16 @@ export function counterpartPartitions(s: StreamFacts): readonly string[] {
   if (s.category === 'material') return (supply ? MATERIAL_SERVES : MATERIAL_SERVED_BY).get(c) ?? NONE;
   return (supply ? WATER_SERVES_KEYS : WATER_SERVED_BY_KEYS).get(c) ?? NONE;
 }
+
+/**
+ * CO2 and hydrogen: the purity (%) a supply offers or a demand needs; NaN for other categories or a
+ * purity that is not a finite number. scorePair rejects every pair whose supply offers less than its
+ * demand needs (purity_too_low, or an earlier reason), so a matcher may skip such a pair unscored: a
+ * third of the CO2 and half of the hydrogen candidates of the synthetic region inside the reach box.
+ */
+export function purityPctOf(s: StreamFacts): number {
+  if (s.category !== 'co2' && s.category !== 'hydrogen') return NaN;
+  const q = s.quality as unknown as Record<string, unknown> | null | undefined;
+  const p = typeof q === 'object' && q !== null ? q.purityPct : undefined;
+  return typeof p === 'number' && Number.isFinite(p) ? p : NaN;
+}

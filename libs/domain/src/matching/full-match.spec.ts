@@ -108,13 +108,21 @@ describe('matchFromScratch', () => {
     expect(new Set(handed).size).toBe(handed.length);
   });
 
-  it('equals brute force across partitions: materials by type, water by quality, mixed categories', async () => {
-    const qualifyingBy = { heat: 0, material: 0, water: 0 } as Record<string, number>;
+  it('equals brute force across partitions: materials by type, water by quality, CO2 and hydrogen by purity', async () => {
+    const qualifyingBy = { heat: 0, material: 0, water: 0, co2: 0, hydrogen: 0 } as Record<string, number>;
     const arbStream = fc.record({
       supply: fc.boolean(),
       lat: fc.double({ min: 51.0, max: 51.3, noNaN: true }),
       lon: fc.double({ min: 3.6, max: 4.0, noNaN: true }),
-      category: fc.constantFrom('heat' as const, 'material' as const, 'water' as const),
+      category: fc.constantFrom(
+        'heat' as const,
+        'material' as const,
+        'water' as const,
+        'co2' as const,
+        'hydrogen' as const,
+      ),
+      // Supplies less pure than a demand needs are skipped unscored; equal purity qualifies.
+      purity: fc.constantFrom(95, 98, 99.5, 99.9, 99.99),
       // The three sourced substitutions, one compatible without a factor (fly ash), one never served (wood).
       material: fc.constantFrom('gypsum', 'blast_furnace_slag', 'metal_scrap', 'fly_ash', 'wood'),
       water: fc.constantFrom(...WATER_QUALITIES),
@@ -131,6 +139,16 @@ describe('matchFromScratch', () => {
             const base = stream(i, x.supply ? 'supply' : 'demand', x.lat, x.lon, x.temp, x.qty);
             const companyId = `company-${x.company}`;
             if (x.category === 'heat') return { ...base, companyId };
+            if (x.category === 'co2' || x.category === 'hydrogen') {
+              return {
+                ...base,
+                companyId,
+                category: x.category,
+                quality: { purityPct: x.purity },
+                currentHandling: x.supply ? 'vented' : null,
+                currentSource: x.supply ? null : x.category === 'co2' ? 'gas_combustion_co2' : 'smr_hydrogen',
+              };
+            }
             return {
               ...base,
               companyId,

@@ -9,6 +9,7 @@ import {
   pairScoreCeiling,
   partitionOf,
   perUnitCeiling,
+  purityPctOf,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { MatchableStream, ScoredPair } from './matching.types';
@@ -24,7 +25,10 @@ export interface FullMatchResult {
   qualifying: number;
   /** Candidate pairs scored. */
   scored: number;
-  /** Candidate pairs not scored: their score ceiling was below both sides' K-th best at the time. */
+  /**
+   * Candidate pairs not scored: their score ceiling was below both sides' K-th best at the time, or
+   * (CO2, hydrogen) the supply is less pure than the demand needs.
+   */
   skipped: number;
 }
 
@@ -167,6 +171,8 @@ interface Partition {
   floor: Float64Array;
   latitude: Float64Array;
   longitude: Float64Array;
+  /** CO2 and hydrogen: the purity the demand needs (NaN otherwise, and never skips). */
+  purity: Float64Array;
 }
 
 /**
@@ -218,6 +224,7 @@ export async function matchFromScratch(
       floor: new Float64Array(n).fill(-Infinity),
       latitude: new Float64Array(n),
       longitude: new Float64Array(n),
+      purity: new Float64Array(n),
     };
     demands.forEach((d, i) => {
       partition.latitude[i] = d.site.latitude;
@@ -225,6 +232,7 @@ export async function matchFromScratch(
       partition.company[i] = companyOf(d);
       partition.quantity[i] = d.annualQuantity;
       partition.ceiling[i] = perUnitCeiling(d, CURRENT_FACTOR_SET);
+      partition.purity[i] = purityPctOf(d);
     });
     partitions.set(key, partition);
   }
@@ -253,12 +261,19 @@ export async function matchFromScratch(
     const lossy = arrivalCeiling(category, 1, CURRENT_FACTOR_SET) < 1;
     const supplyLat = supply.site.latitude;
     const supplyLon = supply.site.longitude;
+    const supplyPurity = purityPctOf(supply);
     for (const key of counterpartPartitions(supply)) {
       const partition = partitions.get(key);
       if (!partition) continue;
-      const { demands, index, tops, company, quantity, ceiling, floor, latitude, longitude } = partition;
+      const { demands, index, tops, company, quantity, ceiling, floor, latitude, longitude, purity } =
+        partition;
       for (const id of index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
         if (company[id] === supplyCompany) continue;
+        // Less pure than the demand needs: the engine rejects it (see purityPctOf), so it is not scored.
+        if (supplyPurity < purity[id]) {
+          skipped++;
+          continue;
+        }
         // A pair whose score cannot reach the worst pair of either full buffer would be turned away
         // by both: skip scoring it (the buffers, and so the result, are exactly as without the skip).
         const ceilingScore = pairScoreCeiling(supplyQuantity, supplyCeiling, quantity[id], ceiling[id]);

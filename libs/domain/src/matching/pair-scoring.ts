@@ -3,6 +3,7 @@ import {
   CURRENT_FACTOR_SET,
   FactorSet,
   flagsFromMask,
+  purityPctOf,
   ScoreBuffer,
   scorePair,
   scorePairInto,
@@ -18,8 +19,13 @@ export function scoreAgainst(
   const out: ScoredPair[] = [];
   const isSupply = stream.direction === 'supply';
   const b = BUFFER;
+  // CO2 and hydrogen: a supply less pure than the demand needs is rejected by the engine (purityPctOf).
+  const purity = purityPctOf(stream);
+  const checkPurity = !Number.isNaN(purity);
   for (const candidate of candidates) {
     if (candidate.companyId === stream.companyId || candidate.id === stream.id) continue;
+    if (checkPurity && (isSupply ? purity < purityPctOf(candidate) : purityPctOf(candidate) < purity))
+      continue;
     const supply = isSupply ? stream : candidate;
     const demand = isSupply ? candidate : stream;
     // Allocation-free for the (many) rejected candidates; one object per qualifying pair.
