@@ -1,6 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AppConfig, JobName, JobQueue } from '@symbiose/core';
-import { MatchRunsService } from '@symbiose/domain';
+import {
+  matchFromScratch,
+  MatchRunsService,
+  pairKey,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+} from '@symbiose/domain';
 import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import { DataSource } from 'typeorm';
 import { pollUntil } from '../support/api-harness';
@@ -98,5 +105,53 @@ describe('full re-match on an engine or factor-set change', () => {
     expect(await versions()).toEqual([
       { engine_version: ENGINE_VERSION, factor_set_version: CURRENT_FACTOR_SET.version, n: 30 },
     ]);
+  });
+
+  it('reconciles a populated store: pairs that stop qualifying expire, an acted-on one goes stale, the rest equal a clean run', async () => {
+    const [acted] = (await db.query(`SELECT id, demand_stream_id FROM matches ORDER BY id LIMIT 1`)) as {
+      id: string;
+      demand_stream_id: string;
+    }[];
+    await db.query(`UPDATE matches SET supply_interest = 'interested' WHERE id = $1`, [acted.id]);
+    // That demand now needs purer CO2 than any supply has: its 5 pairs stop qualifying. The change goes
+    // round the incremental matcher (matched_version moves with it): only the full run sees it.
+    await db.query(
+      `UPDATE streams SET quality = '{"purityPct": 100}'::jsonb, version = version + 1,
+         matched_version = version + 1 WHERE id = $1`,
+      [acted.demand_stream_id],
+    );
+    const run = await runs.request('reconcile test', null);
+    const status = await pollUntil(
+      async () => {
+        const [r] = (await db.query(`SELECT status FROM match_runs WHERE id = $1`, [run.id])) as {
+          status: string;
+        }[];
+        return r.status === 'done' || r.status === 'failed' ? r.status : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the run to finish' },
+    );
+    expect(status).toBe('done');
+    const ofDemand = (await db.query(
+      `SELECT id = $2 AS acted, status, qualifies, stale FROM matches WHERE demand_stream_id = $1
+       ORDER BY id = $2, id`,
+      [acted.demand_stream_id, acted.id],
+    )) as { acted: boolean; status: string; qualifies: boolean; stale: boolean }[];
+    const expired = { acted: false, status: 'expired', qualifies: false, stale: false };
+    expect(ofDemand).toEqual([
+      expired,
+      expired,
+      expired,
+      expired,
+      { acted: true, status: 'proposed', qualifies: false, stale: true },
+    ]);
+    const streams = (await db.query(`SELECT ${STREAM_COLUMNS} FROM streams`)) as StreamRow[];
+    const clean = await matchFromScratch(streams.map(toMatchable), config.MATCH_TOP_K);
+    const stored = (await db.query(
+      `SELECT supply_stream_id, demand_stream_id FROM matches WHERE qualifies AND status = 'proposed'`,
+    )) as { supply_stream_id: string; demand_stream_id: string }[];
+    expect(clean.kept).toHaveLength(25);
+    expect(stored.map((r) => pairKey(r.supply_stream_id, r.demand_stream_id)).sort()).toEqual(
+      clean.kept.map((p) => pairKey(p.supplyId, p.demandId)).sort(),
+    );
   });
 });
