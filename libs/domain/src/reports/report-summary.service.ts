@@ -339,6 +339,9 @@ export class ReportSummaryService {
         [checkId],
       )) as { repair: boolean }[];
       const result = await this.db.transaction(async (m) => {
+        // A background rebuild from every delivery: at 5 million deliveries its repair inserts millions
+        // of rows in one statement, longer than the 60 s that bound API requests on a 2-core machine.
+        await m.query(`SET LOCAL statement_timeout = '15min'`);
         await this.lock(m);
         await this.buildExpected(m);
         const drift: SummaryDrift = {};
