@@ -25,6 +25,12 @@ export * from './pair.types';
 export { ScoreBuffer, estimateForQuantity, estimatePair, scorePair, scorePairInto } from './pair.engine';
 export { counterpartPartitions, partitionOf, purityPctOf } from './match.partition';
 export { compareEstimates, type RankableEstimate } from './ranking';
-export { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+export {
+  arrivalAt,
+  arrivalCeiling,
+  arrivalLossPerKm,
+  pairScoreCeiling,
+  perUnitCeiling,
+} from './score.ceiling';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';
 export * from './allocation';

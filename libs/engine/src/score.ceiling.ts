@@ -72,10 +72,28 @@ export function arrivalCeiling(
   distanceKm: number,
   factors: FactorSet = CURRENT_FACTOR_SET,
 ): number {
-  if (category !== 'heat') return 1;
+  return arrivalAt(arrivalLossPerKm(category, factors), distanceKm);
+}
+
+/**
+ * The share lost per great-circle km that `arrivalCeiling` charges: heat's loss per route km times the
+ * pipeline circuity, 0 for the categories that arrive whole, NaN when the factor set has a negative
+ * number (no ceiling). A matcher takes it once and calls `arrivalAt` per pair.
+ */
+export function arrivalLossPerKm(
+  category: StreamFacts['category'],
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): number {
+  if (category !== 'heat') return 0;
   const C = constantsFor(factors);
-  if (!nonNegative(C)) return Infinity;
-  const arrival = 1 - C.values[F.HEAT_LOSS] * C.values[F.CIRC_PIPELINE] * distanceKm;
+  if (!nonNegative(C)) return NaN;
+  return C.values[F.HEAT_LOSS] * C.values[F.CIRC_PIPELINE];
+}
+
+/** `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). */
+export function arrivalAt(lossPerKm: number, distanceKm: number): number {
+  if (Number.isNaN(lossPerKm)) return Infinity;
+  const arrival = 1 - lossPerKm * distanceKm;
   return arrival > 0 ? arrival : 0;
 }
 

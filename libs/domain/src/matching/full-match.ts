@@ -3,7 +3,8 @@ import {
   CURRENT_FACTOR_SET,
   ScoreBuffer,
   scorePairInto,
-  arrivalCeiling,
+  arrivalAt,
+  arrivalLossPerKm,
   counterpartPartitions,
   greatCircleKm,
   pairScoreCeiling,
@@ -258,7 +259,8 @@ export async function matchFromScratch(
     const supplyCeiling = perUnitCeiling(supply, CURRENT_FACTOR_SET);
     let supplyFloor = -Infinity;
     const category = supply.category;
-    const lossy = arrivalCeiling(category, 1, CURRENT_FACTOR_SET) < 1;
+    const lossPerKm = arrivalLossPerKm(category, CURRENT_FACTOR_SET);
+    const lossy = lossPerKm > 0;
     const supplyLat = supply.site.latitude;
     const supplyLon = supply.site.longitude;
     const supplyPurity = purityPctOf(supply);
@@ -286,7 +288,7 @@ export async function matchFromScratch(
         // and arcsine only once both buffers are full).
         if (lossy && supplyFloor !== -Infinity && demandFloor !== -Infinity) {
           const km = greatCircleKm(supplyLat, supplyLon, latitude[id], longitude[id]);
-          const atDistance = ceilingScore * arrivalCeiling(category, km, CURRENT_FACTOR_SET);
+          const atDistance = ceilingScore * arrivalAt(lossPerKm, km);
           if (atDistance < supplyFloor && atDistance < demandFloor) {
             skipped++;
             continue;

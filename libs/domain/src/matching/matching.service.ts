@@ -357,11 +357,12 @@ export class MatchingService {
       const byId = new Map(streams.map((s) => [s.id, s]));
       // Every pair written below is between active streams: lock them once (0.1 million row locks at
       // 100,000 streams) instead of a reference check per match row.
+      const active = streams.filter((s) => s.status === 'active');
       await lockPairStreams(
         m,
-        streams.filter((s) => s.status === 'active').map((s) => s.id),
+        active.map((s) => s.id),
       );
-      const supplies = streams.filter((s) => s.status === 'active' && s.direction === 'supply').length;
+      const supplies = active.filter((s) => s.direction === 'supply').length;
       let suppliesBefore = 0;
       // Pairs never cross categories, so each category is matched and written on its own: the worker
       // holds one category's pairs at a time, not the region's. The writes run in Postgres
