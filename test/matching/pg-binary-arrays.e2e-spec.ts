@@ -120,8 +120,28 @@ describe('binary array parameters', () => {
     });
   });
 
+  it('sends repeated texts (each distinct value encoded once) in their order', async () => {
+    const values = ['heat', 'MWh/yr', 'heat', '', 'pipeline', 'heat', 'ünïcode', 'MWh/yr'];
+    const [out] = await db.query(
+      `SELECT array_agg(t ORDER BY i) AS t FROM unnest($1::text[]) WITH ORDINALITY AS x(t, i)`,
+      [textArray(values)],
+    );
+    expect(out.t).toEqual(values);
+  });
+
   it('refuses what is not a uuid or an int4 instead of sending it', () => {
     expect(() => uuidArray(['not-a-uuid'])).toThrow(RangeError);
+    const valid = '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5f6';
+    expect(uuidArray([valid.toUpperCase()]).subarray(24).toString('hex')).toBe(valid.replace(/-/g, ''));
+    for (const bad of [
+      '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5fg', // not hex
+      '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5f', // short
+      '0192f3a47-b1c-7d2e-8f30-a1b2c3d4e5f6', // dash moved
+      '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5fé', // beyond ASCII
+      `${valid} `,
+    ]) {
+      expect(() => uuidArray([valid, bad])).toThrow(RangeError);
+    }
     expect(() => int4Array([1.5])).toThrow(RangeError);
     expect(() => int4Array([2 ** 31])).toThrow(RangeError);
   });

@@ -43,8 +43,28 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
     // Postgres arrays of arrays must be rectangular, so flags travel as a comma-joined string.
     cols.flags.push(p.flags.join(','));
   }
-  const rows: unknown[] = await manager.query(
-    `INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
+  const params = [
+    uuidArray(cols.supply),
+    uuidArray(cols.demand),
+    textArray(cols.category),
+    float8Array(cols.score),
+    float8Array(cols.exchanged),
+    textArray(cols.unit),
+    float8Array(cols.distance),
+    float8Array(cols.route),
+    textArray(cols.mode),
+    float8Array(cols.energy),
+    float8Array(cols.gross),
+    float8Array(cols.deducted),
+    textArray(cols.flags),
+    ENGINE_VERSION,
+    CURRENT_FACTOR_SET.version,
+    // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
+    uuidV7Array(pairs.length),
+  ];
+  // The count comes back, not a row per written match (100,000 of them in a full re-match's chunk of writes).
+  const [{ written }] = (await manager.query(
+    `WITH w AS (INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
        distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t, deducted_co2_t, flags,
        explanation, engine_version, factor_set_version)
      SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
@@ -76,28 +96,11 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
        IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km,
             EXCLUDED.distance_km, EXCLUDED.flags, CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
             true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
-     RETURNING 1`,
-    [
-      uuidArray(cols.supply),
-      uuidArray(cols.demand),
-      textArray(cols.category),
-      float8Array(cols.score),
-      float8Array(cols.exchanged),
-      textArray(cols.unit),
-      float8Array(cols.distance),
-      float8Array(cols.route),
-      textArray(cols.mode),
-      float8Array(cols.energy),
-      float8Array(cols.gross),
-      float8Array(cols.deducted),
-      textArray(cols.flags),
-      ENGINE_VERSION,
-      CURRENT_FACTOR_SET.version,
-      // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
-      uuidV7Array(pairs.length),
-    ],
-  );
-  return rows.length;
+     RETURNING 1)
+     SELECT count(*)::int AS written FROM w`,
+    params,
+  )) as { written: number }[];
+  return written;
 }
 
 /** Both stream ids of every pair. */
