@@ -184,6 +184,11 @@ export async function incrementalScenario(
       const job = await jobResult(matchingQueue, id);
       rep.jobs.push(job);
       rep.compute.push(job.computeMs);
+      ctx.log(
+        `  sample ${i + 1}: readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
+          `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}), ` +
+          `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed`,
+      );
       // Idle for the next sample: the allocation this write requested (5 s on) must not run in between.
       const q = await quiesce(services, 30_000);
       removed += q.removedAllocations;
