@@ -195,6 +195,9 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
             );
             if (!run.finished) break;
           }
+          // The baselines run in this process: first the run's aftermath (its notifications digest, the
+          // region-wide allocation it requests 5 s after its commit) is let finish or dropped.
+          await quiesce(services);
           s.naive = naiveSeries(ctx, smallStreams);
           // The product's matcher on the same streams in this process: compute only, like the baseline.
           s.computeS = [];
@@ -256,6 +259,10 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
           );
           if (!run.finished) break;
         }
+        // As above: no digest or allocation of the run competing with the baseline for the 2 cores.
+        const settled = await quiesce(services, 300_000);
+        if (settled.stillBusy.length)
+          note(3, `Busy during the naive baseline: ${settled.stillBusy.join(', ')}.`);
         s.naive = naiveSeries(ctx, ctx.streams);
         const counted = countCandidates(ctx.streams);
         s.candidatePairs = { scored: counted.candidates, allPairs: counted.allPairs };

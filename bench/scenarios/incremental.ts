@@ -89,7 +89,12 @@ async function jobResult(
     const job = await Job.fromId(queue, `match-stream_${streamId}_v1`);
     if (job?.finishedOn) {
       if (job.failedReason) throw new Error(`match-stream job failed: ${job.failedReason}`);
-      return job.returnvalue as JobResult;
+      return {
+        ...(job.returnvalue as JobResult),
+        queuedAt: job.timestamp,
+        processedAt: job.processedOn ?? NaN,
+        finishedAt: job.finishedOn,
+      };
     }
     await sleep(10);
   }
@@ -170,6 +175,7 @@ export async function incrementalScenario(
       const sample = samples[i];
       const token = tokens.get(sample.companyId);
       const t0 = performance.now();
+      const postedAt = Date.now();
       const { id } = await post(sample, sample.body);
       for (;;) {
         const res = await fetch(`${services.apiUrl}/api/v1/streams/${id}/matches?pageSize=1`, {
@@ -181,13 +187,16 @@ export async function incrementalScenario(
         await sleep(2);
       }
       rep.readable.push(performance.now() - t0);
+      const readableAt = Date.now();
       const job = await jobResult(matchingQueue, id);
       rep.jobs.push(job);
       rep.compute.push(job.computeMs);
       ctx.log(
-        `  sample ${i + 1}: readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
+        `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
           `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}), ` +
-          `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed`,
+          `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
+          `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
+          `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms`,
       );
       // Idle for the next sample: the allocation this write requested (5 s on) must not run in between.
       const q = await quiesce(services, 30_000);
