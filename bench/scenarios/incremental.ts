@@ -66,9 +66,6 @@ function drawSamples(ctx: BenchContext, count: number): Sample[] {
   return out;
 }
 
-/** Pause between two GETs of the new stream's matches (a GET itself takes a few ms at idle). */
-const POLL_MS = 2;
-
 /** What MatchingService.matchStream returns (the job's return value). */
 interface JobResult {
   computeMs: number;
@@ -79,7 +76,6 @@ interface JobResult {
   totalMs: number;
   candidates: number;
   pairs: number;
-  skipped: number;
   kept: number;
   recomputedCounterparts: number;
 }
@@ -181,16 +177,14 @@ export async function incrementalScenario(
       const t0 = performance.now();
       const postedAt = Date.now();
       const { id } = await post(sample, sample.body);
-      let polls = 0;
       for (;;) {
-        polls++;
         const res = await fetch(`${services.apiUrl}/api/v1/streams/${id}/matches?pageSize=1`, {
           headers: { authorization: `Bearer ${token}` },
         });
         const body = (await res.json()) as { items?: unknown[] };
         if (res.status === 200 && body.items && body.items.length > 0) break;
         if (performance.now() - t0 > 60_000) throw new Error(`no matches readable for ${id} after 60 s`);
-        await sleep(POLL_MS);
+        await sleep(2);
       }
       rep.readable.push(performance.now() - t0);
       const readableAt = Date.now();
@@ -200,9 +194,9 @@ export async function incrementalScenario(
       ctx.log(
         `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
           `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}), ` +
-          `${job.candidates} candidates (${job.skipped ?? 0} unscored), ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
+          `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
-          `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,
+          `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms`,
       );
       // Idle for the next sample: the allocation this write requested (5 s on) must not run in between.
       const q = await quiesce(services, 30_000);
@@ -340,16 +334,14 @@ export async function incrementalScenario(
         `supply) or ${active('supply').toLocaleString('en-US')} active supplies (for a new demand). Every sample was checked beforehand to have at least one qualifying ` +
         `counterpart. ${options.store} Per sample the ` +
         `matcher scored ${fmt(avg(all.map((j) => j.pairs)))} qualifying pairs on average (max ` +
-        `${Math.max(...all.map((j) => j.pairs)).toLocaleString('en-US')}), left ${fmt(avg(all.map((j) => j.skipped ?? 0)))} ` +
-        `candidates out unscored on average (score ceiling below both the new stream's K-th best so far and the ` +
-        `counterpart's stored K-th best), kept ${fmt(avg(all.map((j) => j.kept)))} ` +
+        `${Math.max(...all.map((j) => j.pairs)).toLocaleString('en-US')}), kept ${fmt(avg(all.map((j) => j.kept)))} ` +
         `and recomputed ${fmt(avg(all.map((j) => j.recomputedCounterparts)))} counterparts.`,
       `Candidates inside the new stream's reach box (other companies, opposite direction, same category, ` +
         `compatible material type or water quality): ${fmt(avg(all.map((j) => j.candidates)))} on average, up to ` +
         `${Math.max(...all.map((j) => j.candidates)).toLocaleString('en-US')}. The breakdown rows come from the ` +
         `job's own timings, except the scoring row and the Postgres candidate query (the product's ` +
         `loadCandidates, what the worker ran before it kept the state in memory), which the bench process runs ` +
-        `for the same samples after each job (scoring every candidate: without the worker's pruning); that query returns the whole category inside the box ` +
+        `for the same samples after each job; that query returns the whole category inside the box ` +
         `(${fmt(avg(perRepeat.flatMap((r) => r.candidates)))} rows on average).`,
       `Percentiles are per repeat (${options.samples} samples each), then min / median / max over repeats. ` +
         `computeMs is what MatchingService.matchStream returns: finding the candidates in the worker's ` +
