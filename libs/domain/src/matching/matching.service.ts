@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, JobQueue } from '@symbiose/core';
-import { CATEGORIES, CURRENT_FACTOR_SET } from '@symbiose/engine';
+import { CATEGORIES } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
@@ -21,7 +21,7 @@ import {
   StreamRow,
   toMatchable,
 } from './matching.types';
-import { scoreAgainst, scorePairOf, type ScorePruning } from './pair-scoring';
+import { scoreAgainst, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import {
   floorOffset,
@@ -94,10 +94,7 @@ export interface FullRematchResult {
 export interface MatchStreamResult {
   streamId: string;
   version: number | null;
-  /** Qualifying pairs scored (candidates left out unscored are not among them). */
   pairs: number;
-  /** Candidates left out unscored: their pair could enter neither side's top K (see ScorePruning). */
-  skipped: number;
   kept: number;
   recomputedCounterparts: number;
   /** Candidates taken from the in-memory state (reach box, partitions, other companies). */
@@ -177,7 +174,6 @@ export class MatchingService {
       if (!stream) {
         const none = {
           pairs: 0,
-          skipped: 0,
           kept: 0,
           recomputedCounterparts: 0,
           candidates: 0,
@@ -187,16 +183,12 @@ export class MatchingService {
         const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted };
         return { streamId, version: null, ...none, syncMs, ...io };
       }
-      const storedReadStarted = performance.now();
-      const stored = await this.storedPairsOf(m, stream);
-      const storedReadMs = performance.now() - storedReadStarted;
       const started = performance.now();
       const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
       const lookupMs = performance.now() - started;
-      const pruning = this.pruningFor(stream, stored);
-      const newPairs = scoreAgainst(stream, candidates, CURRENT_FACTOR_SET, pruning);
+      const newPairs = scoreAgainst(stream, candidates);
       let computeMs = performance.now() - started;
-      const result = await this.applyStreamChange(m, stream, newPairs, stored);
+      const result = await this.applyStreamChange(m, stream, newPairs);
       computeMs += result.extraComputeMs;
       await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
         stream.id,
@@ -206,14 +198,13 @@ export class MatchingService {
         streamId,
         version: stream.version,
         pairs: newPairs.length,
-        skipped: pruning.skipped,
         kept: result.kept,
         recomputedCounterparts: result.recomputed,
         candidates: candidates.length,
         lookupMs,
         syncMs,
         computeMs,
-        readMs: storedReadMs + result.readMs,
+        readMs: result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
       };
@@ -222,37 +213,13 @@ export class MatchingService {
     return done;
   }
 
-  /**
-   * Lets the scoring of s leave out a candidate c whose pair with s can enter neither top K: c's K-th
-   * best comes from the floors on the processed state (taken under the matching lock, so current), and
-   * a counterpart s already holds a pair with is always scored (its stored row needs the fresh result).
-   */
-  private pruningFor(s: MatchableStream, stored: readonly StoredRank[]): ScorePruning {
-    const K = this.k;
-    const held = new Set(stored.map((p) => (s.direction === 'supply' ? p.demandId : p.supplyId)));
-    return {
-      k: K,
-      skipped: 0,
-      counterpartKth: (c) => {
-        if (held.has(c)) return -Infinity;
-        const floors = this.state.floorsOf(c);
-        const kth = floors && floors.k === K ? storedRank(floors, K - 1) : undefined;
-        return kth ? kth.score : -Infinity;
-      },
-    };
-  }
-
-  private async applyStreamChange(
-    m: EntityManager,
-    s: MatchableStream,
-    newPairs: ScoredPair[],
-    stored: StoredRank[],
-  ) {
+  private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
     const K = this.k;
     const sIsSupply = s.direction === 'supply';
     const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
     const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
     const readStarted = performance.now();
+    const stored = await this.storedPairsOf(m, s);
     const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
     const topOfS = new Set(topK(newPairs, K).map(other));
 
