@@ -177,7 +177,9 @@ export async function incrementalScenario(
       const t0 = performance.now();
       const postedAt = Date.now();
       const { id } = await post(sample, sample.body);
+      let polls = 0;
       for (;;) {
+        polls++;
         const res = await fetch(`${services.apiUrl}/api/v1/streams/${id}/matches?pageSize=1`, {
           headers: { authorization: `Bearer ${token}` },
         });
@@ -196,7 +198,7 @@ export async function incrementalScenario(
           `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}), ` +
           `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
-          `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms`,
+          `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,
       );
       // Idle for the next sample: the allocation this write requested (5 s on) must not run in between.
       const q = await quiesce(services, 30_000);
