@@ -1,10 +1,15 @@
 /**
- * Fixed-rate HTTP load with autocannon (`overallRate`: open-loop pacing, latencies corrected for
- * coordinated omission). Run as its own process (`node bench/load/load-runner.ts job.json out.json`,
- * pinned with taskset by the caller) or called in-process by the smoke test.
+ * Open-loop HTTP load at a fixed rate: request i is due at start + i / rate, whatever the responses do,
+ * over a pool of keep-alive connections, and its latency runs from when it was due (so a full pool or a
+ * late generator counts against the server's figure: no coordinated omission). autocannon's
+ * `overallRate` was used before: it spends each connection's share of the second's budget at the start
+ * of every second, so all connections fired together and a figure measured the server draining a burst
+ * of a second's requests (GET p50 80 ms at 50 req/s for a request that takes 10 ms alone). Run as its
+ * own process (`node bench/load/load-runner.ts job.json out.json`, pinned with taskset by the caller) or
+ * called in-process by the smoke test.
  */
-import autocannon from 'autocannon';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -41,48 +46,86 @@ export interface LoadResult {
   timeouts: number;
 }
 
-function runOne(job: LoadJob, run: LoadRun): Promise<LoadResult> {
-  let next = 0;
+/** One request on the pool; resolves with the status code (0: no response). */
+function send(agent: Agent, base: URL, r: LoadRequest, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    autocannon(
+    const req = request(
       {
-        url: job.url,
-        connections: job.connections,
-        overallRate: run.rate,
-        duration: run.seconds,
-        timeout: 30,
-        requests: [
-          {
-            setupRequest: (req: Record<string, unknown>) => {
-              // Round robin over the pool (a shuffled pool: the caller draws it at random).
-              const r = run.requests[next++ % run.requests.length];
-              req.method = r.method;
-              req.path = r.path;
-              req.headers = r.headers;
-              req.body = r.body;
-              return req;
-            },
-          },
-        ],
-      } as autocannon.Options,
-      (err, result) => {
-        if (err) return reject(err);
-        resolve({
-          label: run.label,
-          rate: run.rate,
-          achievedRate: result.requests.total / Math.max(1e-9, result.duration),
-          p50: result.latency.p50,
-          p90: result.latency.p90,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          total: result.requests.total,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-        });
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: r.method,
+        path: r.path,
+        headers:
+          r.body === undefined ? r.headers : { ...r.headers, 'content-length': Buffer.byteLength(r.body) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume(); // read the body to its end: the latency includes it
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
       },
     );
+    req.on('timeout', () => req.destroy(new TimeoutError()));
+    req.on('error', reject);
+    req.end(r.body);
   });
+}
+
+class TimeoutError extends Error {}
+
+function percentileOf(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function runOne(job: LoadJob, run: LoadRun): Promise<LoadResult> {
+  const base = new URL(job.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
+  const interval = 1000 / run.rate;
+  const count = Math.max(1, Math.round(run.rate * run.seconds));
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let timeouts = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Round robin over the pool (a shuffled pool: the caller draws it at random).
+    const r = run.requests[i % run.requests.length];
+    pending.push(
+      send(agent, base, r, 30_000).then(
+        (status) => {
+          latencies.push(performance.now() - due);
+          if (status < 200 || status >= 300) non2xx++;
+        },
+        (err: unknown) => {
+          if (err instanceof TimeoutError) timeouts++;
+          else errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const duration = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    label: run.label,
+    rate: run.rate,
+    achievedRate: latencies.length / Math.max(1e-9, duration),
+    p50: percentileOf(latencies, 50),
+    p90: percentileOf(latencies, 90),
+    p99: percentileOf(latencies, 99),
+    max: latencies.length ? latencies[latencies.length - 1] : NaN,
+    total: latencies.length,
+    non2xx,
+    errors,
+    timeouts,
+  };
 }
 
 export async function runLoadJob(job: LoadJob): Promise<LoadResult[]> {

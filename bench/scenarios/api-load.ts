@@ -1,6 +1,6 @@
 /**
- * Scenario 5: the API under a fixed request rate (autocannon `overallRate`, latencies corrected for
- * coordinated omission), the load generator pinned to core 1 and the API to core 0 where there are two
+ * Scenario 5: the API under a fixed request rate (bench/load/load-runner.ts: open-loop, evenly spaced
+ * requests, latency from when each was due), the load generator pinned to core 1 and the API to core 0 where there are two
  * cores. GET /streams/:id/matches and POST /streams as officers of the region; baseline: GET
  * /health/live (no auth, no database, not logged) at the same rate.
  */
@@ -186,9 +186,12 @@ export async function apiLoadScenario(ctx: BenchContext): Promise<ScenarioResult
     status: 'ran',
     figures,
     notes: [
-      `autocannon 8 (programmatic) with \`overallRate\` — requests are paced at the fixed rate over ` +
-        `${cfg.loadConnections} keep-alive connections whatever the responses do, and latencies are corrected ` +
-        `for coordinated omission — ${cfg.loadSeconds} s per rate after a 2 s warm-up, each figure measured right after its baseline at the same rate, ` +
+      `bench/load/load-runner.ts: open-loop load, request i due at i / rate seconds (evenly spaced, whatever ` +
+        `the responses do) on a pool of up to ${cfg.loadConnections} keep-alive connections, each latency from ` +
+        `when the request was due to the end of its response (waiting for a free connection counts; no ` +
+        `coordinated omission). Earlier runs used autocannon's \`overallRate\`, which sends each second's ` +
+        `requests together at the start of the second (each connection spends its share of the second's ` +
+        `budget at once), so those figures were the time to drain a burst — ${cfg.loadSeconds} s per rate after a 2 s warm-up, each figure measured right after its baseline at the same rate, ` +
         (pinned
           ? 'the load generator in its own process pinned to core 1 (`taskset -c 1`) and the API pinned to core 0 (`taskset -c 0`). '
           : 'not pinned. ') +
