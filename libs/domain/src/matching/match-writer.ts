@@ -3,15 +3,8 @@ import { EntityManager } from 'typeorm';
 import { ScoredPair } from './matching.types';
 import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 
-/**
- * Writes scored pairs in one statement (unnest of column arrays, sent in Postgres' binary array format):
- * new pairs are inserted as proposed,
- * existing rows get the fresh estimate. A row a party has acted on keeps its status and is flagged
- * stale when its numbers change; an expired row that qualifies again is proposed again.
- * Returns the number of rows written.
- */
-export async function upsertPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
-  if (pairs.length === 0) return 0;
+/** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
+function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
   const cols = {
     supply: [] as string[],
     demand: [] as string[],
@@ -43,7 +36,7 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
     // Postgres arrays of arrays must be rectangular, so flags travel as a comma-joined string.
     cols.flags.push(p.flags.join(','));
   }
-  const params = [
+  return [
     uuidArray(cols.supply),
     uuidArray(cols.demand),
     textArray(cols.category),
@@ -62,17 +55,30 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
     // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
     uuidV7Array(pairs.length),
   ];
-  // The count comes back, not a row per written match (100,000 of them in a full re-match's chunk of writes).
-  const [{ written }] = (await manager.query(
-    `WITH w AS (INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity, exchanged_unit,
-       distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t, deducted_co2_t, flags,
-       explanation, engine_version, factor_set_version)
+}
+
+const INSERT_PAIRS = `INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
+       exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
+       deducted_co2_t, flags, explanation, engine_version, factor_set_version)
      SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
        t.score, t.gross, t.deducted, CASE WHEN t.flags = '' THEN '{}'::text[] ELSE string_to_array(t.flags, ',') END,
        '{}'::jsonb, $14, $15
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
        $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
-       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)
+       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)`;
+
+/**
+ * Writes scored pairs in one statement (unnest of column arrays, sent in Postgres' binary array format):
+ * new pairs are inserted as proposed,
+ * existing rows get the fresh estimate. A row a party has acted on keeps its status and is flagged
+ * stale when its numbers change; an expired row that qualifies again is proposed again.
+ * Returns the number of rows written.
+ */
+export async function upsertPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  if (pairs.length === 0) return 0;
+  // The count comes back, not a row per written match (100,000 of them in a full re-match's chunk of writes).
+  const [{ written }] = (await manager.query(
+    `WITH w AS (${INSERT_PAIRS}
      ON CONFLICT (supply_stream_id, demand_stream_id) DO UPDATE SET
        score = EXCLUDED.score, exchanged_quantity = EXCLUDED.exchanged_quantity,
        exchanged_unit = EXCLUDED.exchanged_unit, distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km,
@@ -98,7 +104,22 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
             true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
      RETURNING 1)
      SELECT count(*)::int AS written FROM w`,
-    params,
+    pairColumns(pairs),
+  )) as { written: number }[];
+  return written;
+}
+
+/**
+ * Inserts pairs that have no row yet, as proposed (the rows upsertPairs would write into an empty
+ * store, without its conflict check: about a sixth less Postgres time per row). For a writer that knows
+ * no row of these pairs exists, like a full re-match into an empty store under the matching lock; a
+ * pair that does exist fails the statement (unique violation), it is never overwritten.
+ */
+export async function insertNewPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  if (pairs.length === 0) return 0;
+  const [{ written }] = (await manager.query(
+    `WITH w AS (${INSERT_PAIRS} RETURNING 1) SELECT count(*)::int AS written FROM w`,
+    pairColumns(pairs),
   )) as { written: number }[];
   return written;
 }

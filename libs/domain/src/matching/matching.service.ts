@@ -8,6 +8,7 @@ import { matchFromScratch } from './full-match';
 import { MatchStateCache } from './match-state.cache';
 import {
   deleteProposed,
+  insertNewPairs,
   lockPairStreams,
   markNotQualifying,
   pairStreamIds,
@@ -364,6 +365,12 @@ export class MatchingService {
       );
       const supplies = active.filter((s) => s.direction === 'supply').length;
       let suppliesBefore = 0;
+      // Into an empty store (a first run) every kept pair is new, so the writes skip the conflict check;
+      // no other transaction writes matches while this one holds the matching lock.
+      const [{ empty }] = (await m.query(`SELECT NOT EXISTS (SELECT 1 FROM matches) AS empty`)) as {
+        empty: boolean;
+      }[];
+      const writePairs = empty ? insertNewPairs : upsertPairs;
       // Pairs never cross categories, so each category is matched and written on its own: the worker
       // holds one category's pairs at a time, not the region's. The writes run in Postgres
       // while the scoring goes on here (it yields to the event loop every few milliseconds, so the
@@ -390,7 +397,7 @@ export class MatchingService {
             onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
             {
               batch: this.config.MATCH_WRITE_BATCH,
-              take: (pairs) => writes.add(() => upsertPairs(m, pairs)),
+              take: (pairs) => writes.add(() => writePairs(m, pairs)),
             },
           );
           computeMs += performance.now() - computeStarted;
@@ -401,7 +408,7 @@ export class MatchingService {
           totals.scored += result.scored;
           totals.kept += result.kept.length;
           writes.add(() =>
-            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId),
+            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId, writePairs),
           );
         }
         await writes.drain();
@@ -446,6 +453,7 @@ export class MatchingService {
     kept: ScoredPair[],
     written: number,
     byId: ReadonlyMap<string, MatchableStream>,
+    writePairs: typeof upsertPairs,
   ): Promise<number> {
     const existing: {
       supply_stream_id: string;
@@ -487,7 +495,7 @@ export class MatchingService {
     let count = 0;
     const batch = this.config.MATCH_WRITE_BATCH;
     for (let i = written; i < stored.length; i += batch) {
-      count += await upsertPairs(m, stored.slice(i, Math.min(i + batch, stored.length)));
+      count += await writePairs(m, stored.slice(i, Math.min(i + batch, stored.length)));
     }
     await markNotQualifying(m, notQualifying);
     await deleteProposed(m, dropped);

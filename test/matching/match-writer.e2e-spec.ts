@@ -1,0 +1,98 @@
+import {
+  createDataSource,
+  scorePairOf,
+  STREAM_COLUMNS,
+  toMatchable,
+  type ScoredPair,
+  type StreamRow,
+} from '@symbiose/domain';
+import {
+  insertNewPairs,
+  lockPairStreams,
+  pairStreamIds,
+  upsertPairs,
+} from '@symbiose/domain/matching/match-writer';
+import { DataSource, EntityManager } from 'typeorm';
+import { isolatedConfig } from '../support/worker-harness';
+import { createWorld, insertStream, prng } from './matching-fixtures';
+
+/**
+ * The matcher's two set-based writers: upsertPairs (any store) and insertNewPairs (a full re-match into
+ * an empty store, without the conflict check) write the same rows; insertNewPairs never overwrites one.
+ */
+describe('match writers', () => {
+  let db: DataSource;
+  let pairs: ScoredPair[];
+  const rnd = prng(47);
+
+  beforeAll(async () => {
+    const config = await isolatedConfig('match_writer');
+    db = createDataSource(config);
+    await db.initialize();
+    await db.query(`TRUNCATE matches, stream_match_state, streams, sites, companies CASCADE`);
+    const world = await createWorld(db, 6, rnd);
+    for (let i = 0; i < 24; i++) {
+      const category = (['heat', 'co2', 'hydrogen'] as const)[i % 3];
+      await insertStream(db, world.sites[i % 6], i % 2 === 0 ? 'supply' : 'demand', rnd, category);
+    }
+    const streams = ((await db.query(`SELECT ${STREAM_COLUMNS} FROM streams`)) as StreamRow[]).map(
+      toMatchable,
+    );
+    pairs = [];
+    for (const s of streams.filter((x) => x.direction === 'supply')) {
+      for (const d of streams.filter((x) => x.direction === 'demand')) {
+        if (s.companyId === d.companyId) continue;
+        const p = scorePairOf(s, d);
+        if (p) pairs.push(p);
+      }
+    }
+  });
+  afterAll(async () => db.destroy());
+  beforeEach(async () => db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`));
+
+  /** As the matcher writes: its setting on, the pairs' streams locked first. */
+  const asMatcher = <T>(fn: (m: EntityManager) => Promise<T>) =>
+    db.transaction(async (m) => {
+      await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
+      await lockPairStreams(m, pairStreamIds(pairs));
+      return fn(m);
+    });
+  const stored = async () =>
+    (await db.query(
+      `SELECT supply_stream_id, demand_stream_id, category, status, qualifies, stale, score, exchanged_quantity,
+         exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
+         deducted_co2_t, flags, explanation, engine_version, factor_set_version, version
+       FROM matches ORDER BY supply_stream_id, demand_stream_id`,
+    )) as Record<string, unknown>[];
+
+  it('writes the rows upsertPairs writes into an empty store', async () => {
+    expect(pairs.length).toBeGreaterThan(5);
+    expect(await asMatcher((m) => insertNewPairs(m, pairs))).toBe(pairs.length);
+    const inserted = await stored();
+    await db.query(`TRUNCATE matches CASCADE`);
+    expect(await asMatcher((m) => upsertPairs(m, pairs))).toBe(pairs.length);
+    const upserted = await stored();
+    expect(inserted).toHaveLength(pairs.length);
+    expect(inserted).toEqual(upserted);
+    expect(inserted[0]).toMatchObject({ status: 'proposed', qualifies: true, stale: false, version: 1 });
+    // Both queued the new proposals for the officers' digests.
+    const [{ queued }] = (await db.query(
+      `SELECT coalesce(sum(cardinality(match_ids)), 0)::int AS queued FROM match_proposal_outbox`,
+    )) as { queued: number }[];
+    expect(queued).toBe(2 * pairs.length);
+    // Writing the same estimates again changes nothing.
+    expect(await asMatcher((m) => upsertPairs(m, pairs))).toBe(0);
+  });
+
+  it('refuses a pair that already has a row and writes nothing of that statement', async () => {
+    await asMatcher((m) => upsertPairs(m, pairs.slice(0, 1)));
+    await db.query(`UPDATE matches SET supply_interest = 'interested'`);
+    const refused = await asMatcher((m) => insertNewPairs(m, pairs)).then(
+      () => 'written',
+      (err: unknown) => (err as { driverError?: { code?: string } }).driverError?.code,
+    );
+    expect(refused).toBe('23505');
+    const rows = await db.query(`SELECT supply_interest FROM matches`);
+    expect(rows).toEqual([{ supply_interest: 'interested' }]);
+  });
+});
