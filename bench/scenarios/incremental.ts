@@ -78,6 +78,7 @@ interface JobResult {
   pairs: number;
   kept: number;
   recomputedCounterparts: number;
+  floorsMs: number;
 }
 
 async function jobResult(
@@ -195,7 +196,7 @@ export async function incrementalScenario(
       rep.compute.push(job.computeMs);
       ctx.log(
         `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
-          `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}), ` +
+          `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}; floors after commit ${fmt(job.floorsMs)}), ` +
           `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
           `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,

@@ -108,10 +108,12 @@ export interface MatchStreamResult {
   computeMs: number;
   /** Reading the stored matches the decision needs: the stream's own, counterparts' K-th best, push-outs. */
   readMs: number;
-  /** Writing the result: upsert, expiries, deletions. */
+  /** Writing the result: upsert, expiries, deletions, forgetting the floors the change may have moved. */
   writeMs: number;
   /** The whole job from its first statement to just before commit (lock wait included). */
   totalMs: number;
+  /** After the commit (the matches already readable): the forgotten floors taken again from the store. */
+  floorsMs: number;
 }
 
 interface StoredRank extends RankKey {
@@ -182,7 +184,7 @@ export class MatchingService {
           computeMs: 0,
         };
         const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted };
-        return { streamId, version: null, ...none, syncMs, ...io };
+        return { streamId, version: null, ...none, syncMs, ...io, touched: new Set<string>() };
       }
       const started = performance.now();
       const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
@@ -208,10 +210,23 @@ export class MatchingService {
         readMs: result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
+        touched: result.touched,
       };
     });
+    // The job forgot the floors its change may have moved (unknown floors are read from the store, so
+    // always safe); taking them again costs index reads per stream (50–70 ms for the ~600 streams of a
+    // big change), so it runs after the commit that made the matches readable. A failure here leaves
+    // them unknown: the next job that touches them takes them again.
+    const { touched, ...result } = done;
+    const floorsStarted = performance.now();
+    if (touched.size > 0) {
+      await this.locked(async (m) => {
+        await this.state.sync(m);
+        await this.refreshFloors(m, touched);
+      }).catch((err: Error) => this.logger.warn(`rank floors left unknown: ${err.message}`));
+    }
     await requestAllocation(this.queue); // debounced region-wide allocation, after commit
-    return done;
+    return { ...result, floorsMs: performance.now() - floorsStarted };
   }
 
   private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
@@ -328,9 +343,9 @@ export class MatchingService {
       if (key) touch({ supplyId, demandId }, key);
       else touched.add(supplyId).add(demandId);
     }
-    await this.refreshFloors(m, touched);
+    await this.forgetFloors(m, touched);
     const writeMs = performance.now() - writeStarted;
-    return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs };
+    return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs, touched };
   }
 
   /**
@@ -624,11 +639,23 @@ export class MatchingService {
   }
 
   /**
+   * Marks the stored floors of streams whose lists a job changed as unknown (the sequence number moves,
+   * so every worker's in-memory state drops them at its next sync), in the job's own transaction.
+   */
+  private async forgetFloors(m: EntityManager, touched: ReadonlySet<string>): Promise<void> {
+    if (touched.size === 0) return;
+    await m.query(
+      `UPDATE stream_match_state SET rank_floors = NULL, sync_seq = nextval('stream_match_state_sync_seq')
+       WHERE id = ANY($1::uuid[]) AND rank_floors IS NOT NULL`,
+      [[...touched]],
+    );
+  }
+
+  /**
    * Keeps the stored floors of streams whose stored lists a job changed equal to their lists: read
    * ranks offset+1 … K+1 from the matches table and put them on the processed-state rows (the sequence
-   * number moves, so every worker's in-memory state picks them up at its next sync). `touched` is
-   * conservative: floors that come out as stored are left alone (in the invariant test about two
-   * thirds of them), which spares the row update and every worker's next sync of that row.
+   * number moves, so every worker's in-memory state picks them up at its next sync). Floors that come
+   * out as stored are left alone (a stream taken again by two jobs in a row).
    */
   private async refreshFloors(m: EntityManager, touched: ReadonlySet<string>): Promise<void> {
     const supplies: string[] = [];
