@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { percentile, sleep } from '../stats';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -74,11 +75,6 @@ function send(agent: Agent, base: URL, r: LoadRequest, timeoutMs: number): Promi
 
 class TimeoutError extends Error {}
 
-function percentileOf(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 async function runOne(job: LoadJob, run: LoadRun): Promise<LoadResult> {
   const base = new URL(job.url);
   const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
@@ -93,7 +89,7 @@ async function runOne(job: LoadJob, run: LoadRun): Promise<LoadResult> {
   for (let i = 0; i < count; i++) {
     const due = started + i * interval;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await sleep(wait);
     // Round robin over the pool (a shuffled pool: the caller draws it at random).
     const r = run.requests[i % run.requests.length];
     pending.push(
@@ -112,15 +108,14 @@ async function runOne(job: LoadJob, run: LoadRun): Promise<LoadResult> {
   await Promise.all(pending);
   const duration = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
   return {
     label: run.label,
     rate: run.rate,
     achievedRate: latencies.length / Math.max(1e-9, duration),
-    p50: percentileOf(latencies, 50),
-    p90: percentileOf(latencies, 90),
-    p99: percentileOf(latencies, 99),
-    max: latencies.length ? latencies[latencies.length - 1] : NaN,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.length ? Math.max(...latencies) : NaN,
     total: latencies.length,
     non2xx,
     errors,

@@ -14,6 +14,7 @@ import {
 } from '@symbiose/domain/matching/match-writer';
 import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import type { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import type { BenchContext } from '../context';
 import type { ScenarioResult } from '../report';
 import { fmt } from '../stats';
@@ -51,6 +52,25 @@ export async function writePairsSetBased(databaseUrl: string, pairs: readonly Sc
   } finally {
     await ds.destroy();
   }
+}
+
+/**
+ * Writes the rows in one transaction as the matcher's full re-match does: its setting on (it keeps the
+ * stored rank floors itself, so the triggers that forget floors after other writers' changes stay out
+ * of its writes), the streams the pairs reference locked once up front, then one writer call per chunk.
+ */
+async function writeAsMatcher(
+  ds: DataSource,
+  rows: readonly ScoredPair[],
+  write: typeof upsertPairs,
+): Promise<number> {
+  return ds.transaction(async (m) => {
+    await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
+    await lockPairStreams(m, pairStreamIds(rows));
+    let n = 0;
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) n += await write(m, rows.slice(i, i + UPSERT_CHUNK));
+    return n;
+  });
 }
 
 async function writeRowByRow(db: Client, pairs: readonly ScoredPair[]): Promise<void> {
@@ -113,17 +133,7 @@ export async function persistScenario(
     let written = 0;
     try {
       const start = performance.now();
-      written = await ds.transaction(async (m) => {
-        // As the matcher's transactions do: it keeps the stored rank floors itself, so the triggers that
-        // forget floors after other writers' changes stay out of its writes.
-        await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-        // And, as fullRematch does, it locks the streams its pairs reference once, up front.
-        await lockPairStreams(m, pairStreamIds(rows));
-        let n = 0;
-        for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
-          n += await upsertPairs(m, rows.slice(i, i + UPSERT_CHUNK));
-        return n;
-      });
+      written = await writeAsMatcher(ds, rows, upsertPairs);
       setBased.push((performance.now() - start) / 1000);
       // What the worker does after a full re-match: fan the queued proposals out to the officers.
       const t1 = performance.now();
@@ -132,12 +142,7 @@ export async function persistScenario(
       // The same rows as a full re-match writes them into an empty store: insertNewPairs, no conflict check.
       await clearMatches(db);
       const t2 = performance.now();
-      await ds.transaction(async (m) => {
-        await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-        await lockPairStreams(m, pairStreamIds(rows));
-        for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
-          await insertNewPairs(m, rows.slice(i, i + UPSERT_CHUNK));
-      });
+      await writeAsMatcher(ds, rows, insertNewPairs);
       insertOnly.push((performance.now() - t2) / 1000);
       if (triggers.length > 0) {
         // Diagnostic: the same write with the user triggers on matches off (inside the transaction only).

@@ -75,10 +75,9 @@ const INSERT_PAIRS = `INSERT INTO matches AS m (id, supply_stream_id, demand_str
  * Returns the number of rows written.
  */
 export async function upsertPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
-  if (pairs.length === 0) return 0;
-  // The count comes back, not a row per written match (100,000 of them in a full re-match's chunk of writes).
-  const [{ written }] = (await manager.query(
-    `WITH w AS (${INSERT_PAIRS}
+  return countWritten(
+    manager,
+    `${INSERT_PAIRS}
      ON CONFLICT (supply_stream_id, demand_stream_id) DO UPDATE SET
        score = EXCLUDED.score, exchanged_quantity = EXCLUDED.exchanged_quantity,
        exchanged_unit = EXCLUDED.exchanged_unit, distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km,
@@ -102,11 +101,9 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
        IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km,
             EXCLUDED.distance_km, EXCLUDED.flags, CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
             true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
-     RETURNING 1)
-     SELECT count(*)::int AS written FROM w`,
-    pairColumns(pairs),
-  )) as { written: number }[];
-  return written;
+     RETURNING 1`,
+    pairs,
+  );
 }
 
 /**
@@ -116,9 +113,21 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
  * pair that does exist fails the statement (unique violation), it is never overwritten.
  */
 export async function insertNewPairs(manager: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  return countWritten(manager, `${INSERT_PAIRS} RETURNING 1`, pairs);
+}
+
+/**
+ * Runs a writer statement (…RETURNING 1) over the pairs' column arrays; the count comes back, not a
+ * row per written match (100,000 of them in a full re-match's chunk of writes).
+ */
+async function countWritten(
+  manager: EntityManager,
+  statement: string,
+  pairs: readonly ScoredPair[],
+): Promise<number> {
   if (pairs.length === 0) return 0;
   const [{ written }] = (await manager.query(
-    `WITH w AS (${INSERT_PAIRS} RETURNING 1) SELECT count(*)::int AS written FROM w`,
+    `WITH w AS (${statement}) SELECT count(*)::int AS written FROM w`,
     pairColumns(pairs),
   )) as { written: number }[];
   return written;
