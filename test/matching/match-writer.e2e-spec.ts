@@ -84,6 +84,56 @@ describe('match writers', () => {
     expect(await asMatcher((m) => upsertPairs(m, pairs))).toBe(0);
   });
 
+  it('inserts the new pairs and updates the stored ones of one call, like a single upsert would', async () => {
+    const half = Math.floor(pairs.length / 2);
+    await asMatcher((m) => upsertPairs(m, pairs.slice(0, half)));
+    // Stored rows in every state the update must handle: one acted on, one expired, one untouched.
+    const [acted, expired] = pairs;
+    await db.query(
+      `UPDATE matches SET supply_interest = 'interested' WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
+      [acted.supplyId, acted.demandId],
+    );
+    await db.query(
+      `UPDATE matches SET status = 'expired', qualifies = false WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
+      [expired.supplyId, expired.demandId],
+    );
+    const ids = (await db.query(`SELECT id FROM matches ORDER BY supply_stream_id, demand_stream_id`)) as {
+      id: string;
+    }[];
+    // New estimates for every pair, the stored half and the new half in one call.
+    const rescored = pairs.map((p) => ({ ...p, score: p.score + 1 }));
+    expect(await asMatcher((m) => upsertPairs(m, rescored))).toBe(pairs.length);
+    const rows = (await db.query(
+      `SELECT id, supply_stream_id, demand_stream_id, score, status, qualifies, stale, version, supply_interest
+       FROM matches ORDER BY supply_stream_id, demand_stream_id`,
+    )) as {
+      id: string;
+      supply_stream_id: string;
+      demand_stream_id: string;
+      score: number;
+      status: string;
+      qualifies: boolean;
+      stale: boolean;
+      version: number;
+    }[];
+    expect(rows).toHaveLength(pairs.length);
+    const byPair = new Map(rows.map((r) => [`${r.supply_stream_id}|${r.demand_stream_id}`, r]));
+    for (const p of rescored) expect(byPair.get(`${p.supplyId}|${p.demandId}`)?.score).toBe(p.score);
+    // Stored rows kept their ids; the acted-on one is flagged stale, the expired one is proposed again.
+    expect(rows.filter((r) => ids.some((x) => x.id === r.id))).toHaveLength(half);
+    expect(byPair.get(`${acted.supplyId}|${acted.demandId}`)).toMatchObject({
+      stale: true,
+      status: 'proposed',
+    });
+    expect(byPair.get(`${expired.supplyId}|${expired.demandId}`)).toMatchObject({
+      status: 'proposed',
+      qualifies: true,
+      stale: false,
+      version: 2,
+    });
+    expect(rows.filter((r) => r.stale)).toHaveLength(1);
+  });
+
   it('refuses a pair that already has a row and writes nothing of that statement', async () => {
     await asMatcher((m) => upsertPairs(m, pairs.slice(0, 1)));
     await db.query(`UPDATE matches SET supply_interest = 'interested'`);
