@@ -15,6 +15,7 @@ import { MatchProposalNotices1765000000000 } from './1765000000000-match-proposa
 import { MatchProposalsAfterCommit1765010000000 } from './1765010000000-match-proposals-after-commit';
 import { MatchesStatusPartialIndex1765020000000 } from './1765020000000-matches-status-partial-index';
 import { MatchesStreamReferences1765030000000 } from './1765030000000-matches-stream-references';
+import { MatcherPendingWrites1765040000000 } from './1765040000000-matcher-pending-writes';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   MatchProposalsAfterCommit1765010000000,
   MatchesStatusPartialIndex1765020000000,
   MatchesStreamReferences1765030000000,
+  MatcherPendingWrites1765040000000,
 ];

@@ -1,4 +1,15 @@
 import { rowsOf } from '@symbiose/core';
+import {
+  compareRank,
+  floorsOfList,
+  matchFromScratch,
+  pairKey,
+  parseStoredFloors,
+  STREAM_COLUMNS,
+  StreamRow,
+  toMatchable,
+  type RankKey,
+} from '@symbiose/domain';
 import { DataSource } from 'typeorm';
 
 /** A small deterministic PRNG (mulberry32) so a failing sequence can be replayed from its seed. */
@@ -142,4 +153,52 @@ export async function destroyWorld(db: DataSource, world: MatchingWorld) {
   await db.query(`DELETE FROM streams WHERE company_id = ANY($1::uuid[])`, [world.companies]);
   await db.query(`DELETE FROM sites WHERE company_id = ANY($1::uuid[])`, [world.companies]);
   await db.query(`DELETE FROM companies WHERE id = ANY($1::uuid[])`, [world.companies]);
+}
+
+/** The stored proposed matches, pair key → score. */
+export async function storedProposed(db: DataSource): Promise<Map<string, number>> {
+  const rows: { supply_stream_id: string; demand_stream_id: string; score: number }[] = await db.query(
+    `SELECT supply_stream_id, demand_stream_id, score FROM matches WHERE status = 'proposed'`,
+  );
+  return new Map(rows.map((r) => [pairKey(r.supply_stream_id, r.demand_stream_id), r.score]));
+}
+
+/** What a from-scratch match of the stored streams keeps with top K, pair key → score. */
+export async function fromScratch(db: DataSource, K: number): Promise<Map<string, number>> {
+  const rows = (await db.query(`SELECT ${STREAM_COLUMNS} FROM streams`)) as StreamRow[];
+  const result = await matchFromScratch(rows.map(toMatchable), K);
+  return new Map(result.kept.map((p) => [pairKey(p.supplyId, p.demandId), p.score]));
+}
+
+/**
+ * The floors each stream keeps on its processed state (ranks K-1 … K+1 of its stored qualifying list)
+ * must equal its list; returns how many streams have floors (null is allowed: not known yet).
+ */
+export async function expectStoredFloorsAgree(db: DataSource, K: number): Promise<number> {
+  const rows: { id: string; direction: string; rank_floors: unknown }[] = await db.query(
+    `SELECT id, direction, rank_floors FROM stream_match_state WHERE rank_floors IS NOT NULL`,
+  );
+  const pairs: { supply_stream_id: string; demand_stream_id: string; score: number; e: number; r: number }[] =
+    await db.query(
+      `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh AS e, route_km AS r FROM matches WHERE qualifies`,
+    );
+  const lists = new Map<string, RankKey[]>();
+  for (const p of pairs) {
+    const key: RankKey = {
+      supplyId: p.supply_stream_id,
+      demandId: p.demand_stream_id,
+      score: p.score,
+      energy: p.e,
+      routeKm: p.r,
+    };
+    for (const id of [key.supplyId, key.demandId]) lists.set(id, [...(lists.get(id) ?? []), key]);
+  }
+  for (const row of rows) {
+    const list = (lists.get(row.id) ?? []).sort(compareRank);
+    expect({ id: row.id, floors: parseStoredFloors(row.rank_floors) }).toEqual({
+      id: row.id,
+      floors: floorsOfList(list, K),
+    });
+  }
+  return rows.length;
 }

@@ -19,6 +19,7 @@ export function spawnWorker(config: AppConfig, extraEnv: Record<string, string> 
         QUEUE_PREFIX: config.QUEUE_PREFIX,
         MATCH_TOP_K: String(config.MATCH_TOP_K),
         MATCH_WRITE_BATCH: String(config.MATCH_WRITE_BATCH),
+        MATCH_DEFER_AFTER: String(config.MATCH_DEFER_AFTER),
         JOB_LOCK_MS: String(config.JOB_LOCK_MS),
         SWEEP_INTERVAL_MS: String(config.SWEEP_INTERVAL_MS),
         LOG_LEVEL: 'warn',

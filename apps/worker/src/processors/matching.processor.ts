@@ -38,10 +38,14 @@ export class MatchingProcessor {
   /**
    * The outbox relay: re-enqueues every stream whose matches lag its version. Its job ids carry the
    * sweep slot, so a stream whose earlier job failed for good is still retried. It also delivers
-   * match notifications a full re-match queued and did not get to deliver (a crash after its commit).
+   * match notifications a full re-match queued and did not get to deliver (a crash after its commit),
+   * and applies the deferred writes of a job that died between its two transactions.
    */
   @JobHandler(JobName.SweepDirtyStreams)
   async sweepDirtyStreams() {
+    // Write sets a job deferred past its first commit and did not apply (a worker that died in between).
+    if (await this.matching.applyLeftPendingWrites())
+      this.logger.warn('applied deferred match writes a job left');
     const dirty = await findDirtyStreams(this.db, SWEEP_BATCH, 1000);
     const slot = Math.floor(Date.now() / this.config.SWEEP_INTERVAL_MS);
     for (let i = 0; i < dirty.length; i += 500) {

@@ -74,6 +74,17 @@ export class EnvironmentVariables {
   @Max(1000)
   MATCH_TOP_K = 50;
 
+  /**
+   * An incremental job whose writes outside the stream's own top K (pairs entering other streams'
+   * lists, the pairs they push out) exceed this many rows commits the stream's own top K first and the
+   * rest right after, in a second transaction (MatchingService.matchStream).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  MATCH_DEFER_AFTER = 100;
+
   /** Rows per statement of a full re-match's writes (a supply's K best are written in such batches while the run scores). */
   @Transform(toInt)
   @IsInt()

@@ -196,6 +196,19 @@ export async function lockPairStreams(manager: EntityManager, streamIds: Iterabl
   }
 }
 
+/** lockPairStreams without the check: locks those of the streams that exist and returns their ids. */
+export async function lockExistingStreams(
+  manager: EntityManager,
+  streamIds: Iterable<string>,
+): Promise<Set<string>> {
+  const ids = [...new Set(streamIds)];
+  if (ids.length === 0) return new Set();
+  const rows = (await manager.query(`SELECT id FROM streams WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [
+    uuidArray(ids),
+  ])) as { id: string }[];
+  return new Set(rows.map((r) => r.id));
+}
+
 /** A proposed match nobody has acted on yet; once either side shows interest it is kept like any acted-on match. */
 const UNTOUCHED = `(m.status = 'proposed' AND m.supply_interest IS NULL AND m.demand_interest IS NULL)`;
 

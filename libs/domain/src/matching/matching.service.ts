@@ -9,6 +9,7 @@ import { MatchStateCache } from './match-state.cache';
 import {
   deleteProposed,
   insertNewPairs,
+  lockExistingStreams,
   lockPairStreams,
   markNotQualifying,
   pairStreamIds,
@@ -112,8 +113,16 @@ export interface MatchStreamResult {
   writeMs: number;
   /** The whole job from its first statement to just before commit (lock wait included). */
   totalMs: number;
-  /** After the commit (the matches already readable): the forgotten floors taken again from the store. */
-  floorsMs: number;
+  /**
+   * Rows of the write set left for a second transaction (pairs entering other streams' lists beyond the
+   * stream's own top K, and the pairs they push out), 0 when the job wrote everything at once.
+   */
+  deferred: number;
+  /**
+   * After the commit (the stream's top K already readable): the deferred part of the write set, if any,
+   * and the forgotten floors taken again from the store.
+   */
+  afterCommitMs: number;
 }
 
 interface StoredRank extends RankKey {
@@ -148,6 +157,8 @@ export class MatchingService {
             `SELECT pg_advisory_xact_lock($1), set_config('symbiose.matcher_writes', 'on', true)`,
             [MATCHING_LOCK_ID],
           );
+          // Before anything is read: the store as the last job left it, its deferred writes included.
+          await this.applyPendingWrites(m);
           return fn(m);
         });
       } catch (err) {
@@ -183,7 +194,7 @@ export class MatchingService {
           lookupMs: 0,
           computeMs: 0,
         };
-        const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted };
+        const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted, deferred: 0 };
         return { streamId, version: null, ...none, syncMs, ...io, touched: new Set<string>() };
       }
       const started = performance.now();
@@ -210,23 +221,63 @@ export class MatchingService {
         readMs: result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
+        deferred: result.deferred,
         touched: result.touched,
       };
     });
-    // The job forgot the floors its change may have moved (unknown floors are read from the store, so
-    // always safe); taking them again costs index reads per stream (50–70 ms for the ~600 streams of a
-    // big change), so it runs after the commit that made the matches readable. A failure here leaves
-    // them unknown: the next job that touches them takes them again.
+    // After the commit that made the stream's matches readable, a second transaction: its start applies
+    // the deferred part of the write set, if the job left one (any matching transaction would, before
+    // reading anything), and it takes again the floors the job forgot. Unknown floors are read from the
+    // store, so always safe: a failure of that part alone leaves them for the next job that touches them.
+    // A failure with deferred writes fails the job, which is retried (and the writes stay queued).
     const { touched, ...result } = done;
-    const floorsStarted = performance.now();
-    if (touched.size > 0) {
-      await this.locked(async (m) => {
+    const afterCommitStarted = performance.now();
+    if (touched.size > 0 || result.deferred > 0) {
+      const after = this.locked(async (m) => {
         await this.state.sync(m);
         await this.refreshFloors(m, touched);
-      }).catch((err: Error) => this.logger.warn(`rank floors left unknown: ${err.message}`));
+      });
+      if (result.deferred > 0) await after;
+      else await after.catch((err: Error) => this.logger.warn(`rank floors left unknown: ${err.message}`));
     }
     await requestAllocation(this.queue); // debounced region-wide allocation, after commit
-    return { ...result, floorsMs: performance.now() - floorsStarted };
+    return { ...result, afterCommitMs: performance.now() - afterCommitStarted };
+  }
+
+  /**
+   * Applies write sets that jobs deferred and did not get to apply (a worker that died between its two
+   * transactions); the sweeper calls it. Returns whether there were any.
+   */
+  async applyLeftPendingWrites(): Promise<boolean> {
+    const [{ pending }] = (await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM matcher_pending_writes) AS pending`,
+    )) as { pending: boolean }[];
+    if (pending) await this.locked(async () => undefined); // the transaction's start applies them
+    return pending;
+  }
+
+  /**
+   * The deferred parts of big jobs' write sets (see applyStreamChange), oldest first, applied and
+   * removed. Runs at the start of every matching transaction, so no decision reads the store between a
+   * job's two commits.
+   */
+  private async applyPendingWrites(m: EntityManager): Promise<void> {
+    const rows = (await m.query(
+      `SELECT id, upserts, deletes, touched::text[] AS touched FROM matcher_pending_writes ORDER BY id`,
+    )) as { id: string; upserts: string; deletes: string; touched: string[] }[];
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      const upserts = JSON.parse(row.upserts) as ScoredPair[];
+      // Only tests and administrators delete streams; a deleted stream took its matches along.
+      const existing = await lockExistingStreams(m, pairStreamIds(upserts));
+      await upsertPairs(
+        m,
+        upserts.filter((p) => existing.has(p.supplyId) && existing.has(p.demandId)),
+      );
+      await deleteProposed(m, JSON.parse(row.deletes) as [string, string][]);
+      await this.forgetFloors(m, new Set(row.touched));
+    }
+    await m.query(`DELETE FROM matcher_pending_writes WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
   }
 
   private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
@@ -318,12 +369,20 @@ export class MatchingService {
     const readMs = floorsMs + (performance.now() - pushedStarted);
 
     const writeStarted = performance.now();
-    const written = [...keep, ...entrants];
-    await lockPairStreams(m, pairStreamIds(written));
-    await upsertPairs(m, written);
+    // The stream's own top K and its own rows that leave (expired, dropped) are written now; the pairs
+    // it enters other streams' lists with, the entrants and the pairs pushed out of those lists may be
+    // many (600 rows when a new stream outranks the K-th best of hundreds): past MATCH_DEFER_AFTER rows
+    // they are queued in this transaction and applied right after its commit (matchStream), so the
+    // stream's matches are readable without waiting for the corrections of every other list.
+    const ownTop = keep.filter((p) => topOfS.has(other(p)));
+    const others = [...keep.filter((p) => !topOfS.has(other(p))), ...entrants];
+    const defer = others.length + pushedOutDrops.length > this.config.MATCH_DEFER_AFTER;
+    const writtenNow = defer ? ownTop : [...keep, ...entrants];
+    await lockPairStreams(m, pairStreamIds(writtenNow));
+    await upsertPairs(m, writtenNow);
     await markNotQualifying(m, notQualifying);
+    await deleteProposed(m, defer ? dropped : [...dropped, ...pushedOutDrops]);
     const deleted = [...dropped, ...pushedOutDrops];
-    await deleteProposed(m, deleted);
     // Streams whose floors (ranks K-1 … K+1) may have moved: s, and each side of a pair written or removed
     // whose old or new rank key reaches that side's stored (K+1)-th best. A change further down a list
     // leaves its first K+1 ranks where they were. Entrants (from recomputations) always count.
@@ -343,9 +402,25 @@ export class MatchingService {
       if (key) touch({ supplyId, demandId }, key);
       else touched.add(supplyId).add(demandId);
     }
-    await this.forgetFloors(m, touched);
+    if (defer) {
+      await m.query(
+        `INSERT INTO matcher_pending_writes (stream_id, upserts, deletes, touched) VALUES ($1, $2, $3, $4::uuid[])`,
+        [s.id, JSON.stringify(others), JSON.stringify(pushedOutDrops), [...touched]],
+      );
+    } else {
+      await this.forgetFloors(m, touched);
+    }
     const writeMs = performance.now() - writeStarted;
-    return { kept: keep.length, recomputed: recompute.size, extraComputeMs, readMs, writeMs, touched };
+    const deferred = defer ? others.length + pushedOutDrops.length : 0;
+    return {
+      kept: keep.length,
+      recomputed: recompute.size,
+      extraComputeMs,
+      readMs,
+      writeMs,
+      touched,
+      deferred,
+    };
   }
 
   /**
