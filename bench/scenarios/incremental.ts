@@ -69,6 +69,7 @@ function drawSamples(ctx: BenchContext, count: number): Sample[] {
 /** What MatchingService.matchStream returns (the job's return value). */
 interface JobResult {
   computeMs: number;
+  computeCpuMs: number;
   lookupMs: number;
   syncMs: number;
   readMs: number;
@@ -197,7 +198,7 @@ export async function incrementalScenario(
       rep.compute.push(job.computeMs);
       ctx.log(
         `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
-          `(compute ${fmt(job.computeMs)}, sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}; after commit ${fmt(job.afterCommitMs)}: ${job.deferred} deferred rows and floors), ` +
+          `(compute ${fmt(job.computeMs)} (CPU ${fmt(job.computeCpuMs)}), sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}; after commit ${fmt(job.afterCommitMs)}: ${job.deferred} deferred rows and floors), ` +
           `${job.candidates} candidates, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
           `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,

@@ -107,6 +107,11 @@ export interface MatchStreamResult {
   syncMs: number;
   /** Lookup + scoring + any counterpart recomputation; excludes the sync and every read or write of matches. */
   computeMs: number;
+  /**
+   * CPU time of the worker process during the lookup and scoring (every thread: the collector's
+   * helpers too); far below computeMs when the process waited for a core (wall time it did not run).
+   */
+  computeCpuMs: number;
   /** Reading the stored matches the decision needs: the stream's own, counterparts' K-th best, push-outs. */
   readMs: number;
   /** Writing the result: upsert, expiries, deletions, forgetting the floors the change may have moved. */
@@ -193,15 +198,19 @@ export class MatchingService {
           candidates: 0,
           lookupMs: 0,
           computeMs: 0,
+          computeCpuMs: 0,
         };
         const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted, deferred: 0 };
         return { streamId, version: null, ...none, syncMs, ...io, touched: new Set<string>() };
       }
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
       const lookupMs = performance.now() - started;
       const newPairs = scoreAgainst(stream, candidates);
       let computeMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      const computeCpuMs = (cpu.user + cpu.system) / 1000;
       const result = await this.applyStreamChange(m, stream, newPairs);
       computeMs += result.extraComputeMs;
       await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
@@ -218,6 +227,7 @@ export class MatchingService {
         lookupMs,
         syncMs,
         computeMs,
+        computeCpuMs,
         readMs: result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
