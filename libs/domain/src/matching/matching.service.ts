@@ -246,6 +246,9 @@ export class MatchingService {
       const after = this.locked(async (m) => {
         await this.state.sync(m);
         await this.refreshFloors(m, touched);
+        // Take the refreshed floors in now, while the stream is already readable, rather than at the
+        // start of this worker's next job (hundreds of rows after a big change: 10–17 ms of its sync).
+        await this.state.sync(m);
       });
       if (result.deferred > 0) await after;
       else await after.catch((err: Error) => this.logger.warn(`rank floors left unknown: ${err.message}`));
