@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, AppConfig, DomainError, ErrorCode } from '@symbiose/core';
+import { DomainError, ErrorCode } from '@symbiose/core';
 import { hashApiKeySecret, parseApiKey, Principal, Role } from '@symbiose/domain';
 import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -33,7 +33,6 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -67,10 +66,8 @@ export class AuthGuard implements CanActivate {
   private async fromJwt(token: string): Promise<Principal> {
     let claims: AccessTokenClaims;
     try {
-      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
-        secret: this.config.JWT_SECRET,
-        algorithms: ['HS256'],
-      });
+      // The module's key (a key object made once from JWT_SECRET) and HS256 only.
+      claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, { algorithms: ['HS256'] });
     } catch {
       throw unauthenticated('Invalid or expired token');
     }
