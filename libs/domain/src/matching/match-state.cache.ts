@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { counterpartPartitions, maxReachKm, partitionOf, type Category } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
-import { parseStoredFloors, StoredFloors } from './rank-floors';
+import { parseStoredFloors, StoredFloors, storedRank } from './rank-floors';
 import { reachBox } from './reach-box';
 
 const KM_PER_DEGREE = 111.2;
@@ -32,8 +32,14 @@ function cellOf(latitude: number, longitude: number, cell: number): number {
 interface Entry {
   stream: MatchableStream;
   floors: StoredFloors | null;
-  /** The grid bucket holding the stream while it is active; null otherwise. */
-  bucket: MatchableStream[] | null;
+  /** Score of the K-th best stored pair (K = floors.k); -Infinity when unknown or the list is shorter. */
+  kthBest: number;
+  /** What the grid scan reads, on the entry itself: one object per candidate, not three. */
+  latitude: number;
+  longitude: number;
+  companyId: string;
+  /** The grid bucket holding the entry while the stream is active; null otherwise. */
+  bucket: Entry[] | null;
 }
 
 /**
@@ -47,8 +53,8 @@ interface Entry {
 @Injectable()
 export class MatchStateCache {
   private readonly entries = new Map<string, Entry>();
-  /** direction → partition → cell → active streams. */
-  private readonly grids = new Map<string, Map<string, Map<number, MatchableStream[]>>>();
+  /** direction → partition → cell → entries of active streams. */
+  private readonly grids = new Map<string, Map<string, Map<number, Entry[]>>>();
   private lastSeq = '0';
   private epoch: string | null = null;
   /** Serializes users in this process: the advisory lock serializes processes, this the jobs within one. */
@@ -111,9 +117,10 @@ export class MatchStateCache {
   /**
    * Active streams of the opposite direction, in the partitions `s` can pair with, inside its reach box,
    * of other companies: what MatchingService.loadCandidates selects, without the pairs the engine
-   * rejects by partition.
+   * rejects by partition. With `kthBest`, it also receives each candidate's K-th best stored score
+   * for that K (-Infinity when unknown, taken for another K, or the list is shorter), in the same order.
    */
-  candidatesOf(s: MatchableStream): MatchableStream[] {
+  candidatesOf(s: MatchableStream, kthBest?: { k: number; scores: number[] }): MatchableStream[] {
     const out: MatchableStream[] = [];
     const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
     if (!grid) return out;
@@ -130,16 +137,18 @@ export class MatchStateCache {
         for (let row = minRow; row <= maxRow; row++) {
           const bucket = cells.get(col * ROWS + row);
           if (!bucket) continue;
-          for (const c of bucket) {
-            const { latitude, longitude } = c.site;
+          for (const e of bucket) {
+            const { latitude, longitude } = e;
             if (
-              c.companyId !== s.companyId &&
+              e.companyId !== s.companyId &&
               latitude >= box.minLat &&
               latitude <= box.maxLat &&
               longitude >= box.minLon &&
               longitude <= box.maxLon
-            )
-              out.push(c);
+            ) {
+              out.push(e.stream);
+              if (kthBest) kthBest.scores.push(e.floors?.k === kthBest.k ? e.kthBest : -Infinity);
+            }
           }
         }
       }
@@ -150,10 +159,18 @@ export class MatchStateCache {
   private put(stream: MatchableStream, floors: StoredFloors | null): void {
     const old = this.entries.get(stream.id);
     if (old?.bucket) {
-      const i = old.bucket.indexOf(old.stream);
+      const i = old.bucket.indexOf(old);
       if (i >= 0) old.bucket.splice(i, 1);
     }
-    let bucket: MatchableStream[] | null = null;
+    const entry: Entry = {
+      stream,
+      floors,
+      kthBest: (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity,
+      latitude: stream.site.latitude,
+      longitude: stream.site.longitude,
+      companyId: stream.companyId,
+      bucket: null,
+    };
     if (stream.status === 'active') {
       let grid = this.grids.get(stream.direction);
       if (!grid) this.grids.set(stream.direction, (grid = new Map()));
@@ -161,10 +178,11 @@ export class MatchStateCache {
       let cells = grid.get(partition);
       if (!cells) grid.set(partition, (cells = new Map()));
       const cell = cellOf(stream.site.latitude, stream.site.longitude, cellDegrees(stream.category));
-      bucket = cells.get(cell) ?? null;
+      let bucket = cells.get(cell);
       if (!bucket) cells.set(cell, (bucket = []));
-      bucket.push(stream);
+      bucket.push(entry);
+      entry.bucket = bucket;
     }
-    this.entries.set(stream.id, { stream, floors, bucket });
+    this.entries.set(stream.id, entry);
   }
 }

@@ -23,7 +23,7 @@ import {
   StreamRow,
   toMatchable,
 } from './matching.types';
-import { scoreAgainst, scorePairOf } from './pair-scoring';
+import { scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import {
   floorOffset,
@@ -96,7 +96,10 @@ export interface FullRematchResult {
 export interface MatchStreamResult {
   streamId: string;
   version: number | null;
+  /** Qualifying pairs scored. */
   pairs: number;
+  /** Candidates not scored: their score ceiling could reach neither the stream's top K nor the counterpart's. */
+  skipped: number;
   kept: number;
   recomputedCounterparts: number;
   /** Candidates taken from the in-memory state (reach box, partitions, other companies). */
@@ -193,6 +196,7 @@ export class MatchingService {
       if (!stream) {
         const none = {
           pairs: 0,
+          skipped: 0,
           kept: 0,
           recomputedCounterparts: 0,
           candidates: 0,
@@ -203,15 +207,26 @@ export class MatchingService {
         const io = { readMs: 0, writeMs: 0, totalMs: performance.now() - jobStarted, deferred: 0 };
         return { streamId, version: null, ...none, syncMs, ...io, touched: new Set<string>() };
       }
+      // The stream's stored pairs first: scoring skips candidates that can enter neither list, never these.
+      const storedStarted = performance.now();
+      const stored = await this.storedPairsOf(m, stream);
+      const storedReadMs = performance.now() - storedStarted;
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream) : [];
+      const kthBest = { k: this.k, scores: [] as number[] };
+      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream, kthBest) : [];
       const lookupMs = performance.now() - started;
-      const newPairs = scoreAgainst(stream, candidates);
+      const { pairs: newPairs, skipped } = scoreAgainstBounded(
+        stream,
+        candidates,
+        this.k,
+        kthBest.scores,
+        new Set(stored.map((p) => (stream.direction === 'supply' ? p.demandId : p.supplyId))),
+      );
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const computeCpuMs = (cpu.user + cpu.system) / 1000;
-      const result = await this.applyStreamChange(m, stream, newPairs);
+      const result = await this.applyStreamChange(m, stream, newPairs, stored);
       computeMs += result.extraComputeMs;
       await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
         stream.id,
@@ -221,6 +236,7 @@ export class MatchingService {
         streamId,
         version: stream.version,
         pairs: newPairs.length,
+        skipped,
         kept: result.kept,
         recomputedCounterparts: result.recomputed,
         candidates: candidates.length,
@@ -228,7 +244,7 @@ export class MatchingService {
         syncMs,
         computeMs,
         computeCpuMs,
-        readMs: result.readMs,
+        readMs: storedReadMs + result.readMs,
         writeMs: result.writeMs,
         totalMs: performance.now() - jobStarted,
         deferred: result.deferred,
@@ -294,13 +310,18 @@ export class MatchingService {
     await m.query(`DELETE FROM matcher_pending_writes WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
   }
 
-  private async applyStreamChange(m: EntityManager, s: MatchableStream, newPairs: ScoredPair[]) {
+  /** `newPairs` holds every pair that can rank in s's top K or its counterpart's, and one per stored pair that qualifies. */
+  private async applyStreamChange(
+    m: EntityManager,
+    s: MatchableStream,
+    newPairs: ScoredPair[],
+    stored: readonly StoredRank[],
+  ) {
     const K = this.k;
     const sIsSupply = s.direction === 'supply';
     const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
     const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
     const readStarted = performance.now();
-    const stored = await this.storedPairsOf(m, s);
     const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
     const topOfS = new Set(topK(newPairs, K).map(other));
 

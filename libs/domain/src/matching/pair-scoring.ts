@@ -1,8 +1,13 @@
 import {
+  arrivalAt,
+  arrivalLossPerKm,
   CANONICAL_UNIT,
   CURRENT_FACTOR_SET,
   FactorSet,
   flagsFromMask,
+  greatCircleKm,
+  pairScoreCeiling,
+  perUnitCeiling,
   purityPctOf,
   ScoreBuffer,
   scorePair,
@@ -29,24 +34,162 @@ export function scoreAgainst(
     const supply = isSupply ? stream : candidate;
     const demand = isSupply ? candidate : stream;
     // Allocation-free for the (many) rejected candidates; one object per qualifying pair.
-    if (!scorePairInto(b, supply, demand, factors)) continue;
-    out.push({
-      supplyId: supply.id,
-      demandId: demand.id,
-      category: supply.category,
-      score: b.netCo2,
-      energy: b.energySaved,
-      routeKm: b.routeKm,
-      distanceKm: b.distanceKm,
-      exchanged: b.exchanged,
-      exchangedUnit: CANONICAL_UNIT[supply.category],
-      mode: b.mode,
-      gross: b.grossCo2,
-      deducted: b.deductedCo2,
-      flags: sharedFlags(b.flagsMask),
-    });
+    if (scorePairInto(b, supply, demand, factors)) out.push(pairFromBuffer(b, supply, demand));
   }
   return out;
+}
+
+function pairFromBuffer(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): ScoredPair {
+  return {
+    supplyId: supply.id,
+    demandId: demand.id,
+    category: supply.category,
+    score: b.netCo2,
+    energy: b.energySaved,
+    routeKm: b.routeKm,
+    distanceKm: b.distanceKm,
+    exchanged: b.exchanged,
+    exchangedUnit: CANONICAL_UNIT[supply.category],
+    mode: b.mode,
+    gross: b.grossCo2,
+    deducted: b.deductedCo2,
+    flags: sharedFlags(b.flagsMask),
+  };
+}
+
+/** The K best scores seen so far (a min-heap of numbers): `floor` is the K-th best once K are in. */
+class TopScores {
+  private readonly heap: Float64Array;
+  private size = 0;
+  constructor(private readonly k: number) {
+    this.heap = new Float64Array(Math.max(k, 1));
+  }
+
+  get floor(): number {
+    return this.size < this.k ? -Infinity : this.heap[0];
+  }
+
+  add(score: number): void {
+    const h = this.heap;
+    if (this.size < this.k) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (h[parent] <= score) break;
+        h[i] = h[parent];
+        i = parent;
+      }
+      h[i] = score;
+      return;
+    }
+    if (score <= h[0]) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const r = l + 1;
+      const c = r < this.size && h[r] < h[l] ? r : l;
+      if (h[c] >= score) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = score;
+  }
+}
+
+export interface BoundedScoring {
+  /** Every qualifying pair that can rank in the stream's top K or in its counterpart's (and every pair in `always`). */
+  pairs: ScoredPair[];
+  /** Candidates not scored: their score ceiling was below both lists' K-th best. */
+  skipped: number;
+}
+
+/**
+ * scoreAgainst for an incremental job, which only needs the pairs that can enter the stream's own top
+ * K or the counterpart's. A candidate whose score ceiling (the engine's pairScoreCeiling, tightened by
+ * heat's loss over the distance) is below both the counterpart's K-th best stored score
+ * (`counterpartKthBest[i]` for `candidates[i]`: -Infinity when unknown or the list is shorter than K) and the K-th best score
+ * of the stream's pairs scored so far cannot enter either list, so it is not scored: its pair would be
+ * dropped by the bounded-storage rule anyway. Candidates the stream has a stored pair with (`always`)
+ * are always scored, since their rows need the fresh estimate or the expiry. The candidates that may
+ * enter their own list go first, so the stream's own K-th best is known before the rest are tested.
+ */
+export function scoreAgainstBounded(
+  stream: MatchableStream,
+  candidates: readonly MatchableStream[],
+  k: number,
+  counterpartKthBest: readonly number[],
+  always: ReadonlySet<string>,
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): BoundedScoring {
+  const out: ScoredPair[] = [];
+  const own = new TopScores(k);
+  const isSupply = stream.direction === 'supply';
+  const purity = purityPctOf(stream);
+  const checkPurity = !Number.isNaN(purity);
+  const quantity = stream.annualQuantity;
+  const perUnit = perUnitCeiling(stream, factors);
+  const lossPerKm = arrivalLossPerKm(stream.category, factors);
+  const { latitude, longitude } = stream.site;
+  // Candidates below their counterpart's floor, for the second pass, with their ceilings.
+  const later: MatchableStream[] = [];
+  const laterCeilings: number[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i];
+    if (candidate.companyId === stream.companyId || candidate.id === stream.id) continue;
+    if (checkPurity && (isSupply ? purity < purityPctOf(candidate) : purityPctOf(candidate) < purity))
+      continue;
+    const floor = counterpartKthBest[i];
+    if (floor === -Infinity || always.has(candidate.id)) {
+      scoreInto(out, own, stream, candidate, isSupply, factors);
+      continue;
+    }
+    const candidateCeiling = perUnitCeiling(candidate, factors);
+    let ceiling = isSupply
+      ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, candidateCeiling)
+      : pairScoreCeiling(candidate.annualQuantity, candidateCeiling, quantity, perUnit);
+    if (ceiling >= floor && lossPerKm !== 0) {
+      ceiling *= arrivalAt(
+        lossPerKm,
+        greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude),
+      );
+    }
+    if (ceiling >= floor) scoreInto(out, own, stream, candidate, isSupply, factors);
+    else {
+      later.push(candidate);
+      laterCeilings.push(ceiling);
+    }
+  }
+  let skipped = 0;
+  for (let i = 0; i < later.length; i++) {
+    const candidate = later[i];
+    let ceiling = laterCeilings[i];
+    // Heat: a ceiling already below the counterpart's floor was not tightened by the distance.
+    if (ceiling >= own.floor && lossPerKm !== 0) {
+      const km = greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude);
+      ceiling = Math.min(ceiling, ceiling * arrivalAt(lossPerKm, km));
+    }
+    if (ceiling < own.floor) skipped++;
+    else scoreInto(out, own, stream, candidate, isSupply, factors);
+  }
+  return { pairs: out, skipped };
+}
+
+/** Scores (stream, candidate) into `out` and the stream's running top scores when the pair qualifies. */
+function scoreInto(
+  out: ScoredPair[],
+  own: TopScores,
+  stream: MatchableStream,
+  candidate: MatchableStream,
+  isSupply: boolean,
+  factors: FactorSet,
+): void {
+  const b = BUFFER;
+  const supply = isSupply ? stream : candidate;
+  const demand = isSupply ? candidate : stream;
+  if (!scorePairInto(b, supply, demand, factors)) return;
+  own.add(b.netCo2);
+  out.push(pairFromBuffer(b, supply, demand));
 }
 
 const BUFFER = new ScoreBuffer();

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { MatchableStream } from './matching.types';
+import { pairKey, topK } from './pair-ranking';
+import { scoreAgainst, scoreAgainstBounded } from './pair-scoring';
+
+function heat(
+  i: number,
+  direction: 'supply' | 'demand',
+  lat: number,
+  lon: number,
+  qty: number,
+): MatchableStream {
+  return {
+    id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+    companyId: `company-${i}`,
+    status: 'active',
+    version: 1,
+    direction,
+    category: 'heat',
+    annualQuantity: qty,
+    quality: { temperatureC: 120, medium: 'hot_water' },
+    currentHandling: direction === 'supply' ? 'cooling_tower' : null,
+    currentSource: direction === 'demand' ? 'natural_gas_boiler' : null,
+    site: { latitude: lat, longitude: lon, country: 'BE', hasQuay: false, hasRail: false },
+  };
+}
+
+const counterpartOf = (s: MatchableStream) => (p: { supplyId: string; demandId: string }) =>
+  s.direction === 'supply' ? p.demandId : p.supplyId;
+
+describe('scoreAgainstBounded', () => {
+  it('skips a candidate whose ceiling is below both K-th bests, and scores it when either list could take it', () => {
+    const supply = heat(0, 'supply', 51.1, 3.8, 10_000);
+    const big = [1, 2, 3].map((i) => heat(i, 'demand', 51.1 + i * 0.001, 3.8, 10_000));
+    const tiny = heat(4, 'demand', 51.1, 3.801, 1); // its ceiling: 1 MWh/yr times the best factor
+    const candidates = [tiny, ...big];
+    const floorsOf = (score: number) => candidates.map(() => score);
+    const full = scoreAgainst(supply, candidates);
+    expect(full).toHaveLength(4);
+    const tinyPair = full.find((p) => p.demandId === tiny.id)!;
+    const bigScores = full.filter((p) => p.demandId !== tiny.id).map((p) => p.score);
+    expect(Math.min(...bigScores)).toBeGreaterThan(tinyPair.score * 1000);
+
+    // K = 2: the supply's K-th best comes from the big demands; the tiny demand's own list is full of
+    // pairs far better than anything a 1 MWh/yr pair can score.
+    const skipping = scoreAgainstBounded(
+      supply,
+      candidates,
+      2,
+      candidates.map((d) => (d === tiny ? 1e9 : -Infinity)),
+      new Set(),
+    );
+    expect(skipping.skipped).toBe(1);
+    expect(skipping.pairs.map((p) => p.demandId).sort()).toEqual(big.map((d) => d.id).sort());
+
+    // The tiny demand's list is not full (floor -Infinity): the pair could enter it, so it is scored.
+    const open = scoreAgainstBounded(supply, candidates, 2, floorsOf(-Infinity), new Set());
+    expect(open.skipped).toBe(0);
+    expect(open.pairs).toHaveLength(4);
+
+    // A stored pair is always scored (its row needs the fresh estimate).
+    const stored = scoreAgainstBounded(supply, candidates, 2, floorsOf(1e9), new Set([tiny.id]));
+    expect(stored.pairs.find((p) => p.demandId === tiny.id)).toEqual(tinyPair);
+
+    // K = 5: the supply's own list is not full, every pair may enter it.
+    const roomy = scoreAgainstBounded(supply, candidates, 5, floorsOf(1e9), new Set());
+    expect(roomy.skipped).toBe(0);
+    expect(roomy.pairs).toHaveLength(4);
+  });
+
+  it('keeps every pair that can enter either list, with the estimate scoreAgainst gives', () => {
+    let skippedInAll = 0;
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            lat: fc.double({ min: 51.0, max: 51.3, noNaN: true }),
+            lon: fc.double({ min: 3.6, max: 3.9, noNaN: true }),
+            qty: fc.integer({ min: 1, max: 60_000 }),
+            floor: fc.oneof(
+              { arbitrary: fc.constant(-Infinity), weight: 1 },
+              { arbitrary: fc.double({ min: 0, max: 20_000, noNaN: true }), weight: 3 },
+            ),
+            stored: fc.boolean(),
+          }),
+          { minLength: 10, maxLength: 60, size: 'max' },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        (isSupply, specs, k) => {
+          const s = heat(0, isSupply ? 'supply' : 'demand', 51.15, 3.75, 50_000);
+          const candidates = specs.map((c, i) =>
+            heat(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
+          );
+          const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
+          const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
+          const full = scoreAgainst(s, candidates);
+          const bounded = scoreAgainstBounded(
+            s,
+            candidates,
+            k,
+            specs.map((c) => c.floor),
+            always,
+          );
+          const other = counterpartOf(s);
+          const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
+          // Nothing invented: every pair returned is scoreAgainst's, unchanged.
+          for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
+          // Nothing needed left out: the stream's top K, pairs reaching the counterpart's K-th best, stored pairs.
+          const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
+          const own = new Set(topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)));
+          for (const p of full) {
+            const key = pairKey(p.supplyId, p.demandId);
+            if (own.has(key) || p.score >= floors.get(other(p))! || always.has(other(p))) {
+              expect(got.has(key)).toBe(true);
+            }
+          }
+          expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
+            topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),
+          );
+          expect(bounded.pairs.length + bounded.skipped).toBeGreaterThanOrEqual(full.length);
+          skippedInAll += bounded.skipped;
+        },
+      ),
+      { seed: 20261129, numRuns: 300 },
+    );
+    // The generated cases do exercise the skip.
+    expect(skippedInAll).toBeGreaterThan(50);
+  });
+});
