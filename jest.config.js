@@ -26,6 +26,7 @@ module.exports = {
       moduleNameMapper,
       transform,
       transformIgnorePatterns,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/fast-check-seed.ts'],
     },
     {
       displayName: 'e2e',
@@ -36,7 +37,7 @@ module.exports = {
       moduleNameMapper,
       transform,
       transformIgnorePatterns,
-      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts', '<rootDir>/test/setup/fast-check-seed.ts'],
     },
   ],
 };
