@@ -218,8 +218,10 @@ export async function persistScenario(
       `The rows are real qualifying pairs of the synthetic region (a stratified sample of supplies, each with up ` +
         `to 50 of the demands in its reach), written into an empty matches table with all its indexes and ` +
         `stream-reference checks (truncated before every measurement). Measured: libs/domain upsertPairs called per ` +
-        `${UPSERT_CHUNK.toLocaleString('en-US')} rows in one transaction, as fullRematch writes — each call is one ` +
-        `INSERT … SELECT FROM unnest(column arrays) ON CONFLICT DO UPDATE; the time runs from the first call to ` +
+        `${UPSERT_CHUNK.toLocaleString('en-US')} rows in one transaction, as fullRematch writes — each call first lists ` +
+        `the stored pairs of its supplies (one index range per supply; per-pair probes when a call's pairs spread ` +
+        `over many streams), then writes the new pairs as one INSERT … SELECT FROM unnest(column arrays) and the stored ` +
+        `ones (none here) with ON CONFLICT DO UPDATE; the time runs from the first call to ` +
         `the commit. Baseline: the same columns and conflict clause as a prepared single-row INSERT, one ` +
         `round trip per row, in one transaction (so commit cost is the same)` +
         (scale === 1

@@ -10,6 +10,7 @@ import {
   insertNewPairs,
   lockPairStreams,
   pairStreamIds,
+  storedPairPositions,
   upsertPairs,
 } from '@symbiose/domain/matching/match-writer';
 import { DataSource, EntityManager } from 'typeorm';
@@ -132,6 +133,30 @@ describe('match writers', () => {
       version: 2,
     });
     expect(rows.filter((r) => r.stale)).toHaveLength(1);
+  });
+
+  it('finds the stored pairs by listing whole streams or by probing each pair, alike', async () => {
+    // Every other pair stored, in one call: listing streams (1 pair per stream is enough) and per-pair probes.
+    await asMatcher((m) =>
+      upsertPairs(
+        m,
+        pairs.filter((_, i) => i % 2 === 0),
+      ),
+    );
+    const expected = new Set(pairs.map((_, i) => i).filter((i) => i % 2 === 0));
+    const listed = await db.transaction((m) => storedPairPositions(m, pairs, 1));
+    const probed = await db.transaction((m) => storedPairPositions(m, pairs, Infinity));
+    expect(listed).toEqual(expected);
+    expect(probed).toEqual(expected);
+    // One supply's pairs: its listing holds only its own rows, whatever else is stored.
+    const supplyId = pairs[0].supplyId;
+    const ofSupply = pairs.filter((p) => p.supplyId === supplyId);
+    const upper = ofSupply.map((p) => ({ ...p, demandId: p.demandId.toUpperCase() }));
+    const positions = await db.transaction((m) => storedPairPositions(m, upper, 1));
+    expect(positions).toEqual(
+      new Set(ofSupply.map((p, i) => (expected.has(pairs.indexOf(p)) ? i : -1)).filter((i) => i >= 0)),
+    );
+    expect(positions.size).toBeGreaterThan(0);
   });
 
   it('refuses a pair that already has a row and writes nothing of that statement', async () => {
