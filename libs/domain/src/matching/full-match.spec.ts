@@ -1,32 +1,10 @@
 import fc from 'fast-check';
 import { WATER_QUALITIES, type MaterialType } from '@symbiose/engine';
 import { matchFromScratch } from './full-match';
+import { heatStream } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
 import { scorePairOf } from './pair-scoring';
 import { pairKey, selectKeptPairs } from './pair-ranking';
-
-function stream(
-  i: number,
-  direction: 'supply' | 'demand',
-  lat: number,
-  lon: number,
-  temp: number,
-  qty: number,
-): MatchableStream {
-  return {
-    id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
-    companyId: `company-${i}`,
-    status: 'active',
-    version: 1,
-    direction,
-    category: 'heat',
-    annualQuantity: qty,
-    quality: { temperatureC: temp, medium: 'hot_water' },
-    currentHandling: direction === 'supply' ? 'cooling_tower' : null,
-    currentSource: direction === 'demand' ? 'natural_gas_boiler' : null,
-    site: { latitude: lat, longitude: lon, country: 'BE', hasQuay: false, hasRail: false },
-  };
-}
 
 describe('matchFromScratch', () => {
   it('equals brute force: all pairs scored, then top K of either side', async () => {
@@ -45,7 +23,7 @@ describe('matchFromScratch', () => {
         fc.integer({ min: 1, max: 4 }),
         async (specs, k) => {
           const streams = specs.map((s, i) =>
-            stream(i, s.supply ? 'supply' : 'demand', s.lat, s.lon, s.temp, s.qty),
+            heatStream(i, s.supply ? 'supply' : 'demand', s.lat, s.lon, s.qty, s.temp),
           );
           const all = [];
           for (const s of streams.filter((x) => x.direction === 'supply')) {
@@ -72,7 +50,7 @@ describe('matchFromScratch', () => {
     for (let i = 0; i < 120; i++) {
       const lat = 51.05 + ((i * 37) % 100) / 1000;
       const lon = 3.75 + ((i * 53) % 100) / 1000;
-      const s = stream(i, i % 2 === 0 ? 'supply' : 'demand', lat, lon, 90, 100 * 1.06 ** (120 - i));
+      const s = heatStream(i, i % 2 === 0 ? 'supply' : 'demand', lat, lon, 100 * 1.06 ** (120 - i), 90);
       // Every other demand heats with an electric boiler in BE (0.167 t/MWh against gas's 0.224): a
       // small supply whose K best are gas boilers cannot do better with it, nor can the big demand.
       streams.push(i % 4 === 3 ? { ...s, currentSource: 'electric_boiler' } : s);
@@ -136,7 +114,7 @@ describe('matchFromScratch', () => {
         fc.integer({ min: 1, max: 3 }),
         async (specs, k) => {
           const streams: MatchableStream[] = specs.map((x, i) => {
-            const base = stream(i, x.supply ? 'supply' : 'demand', x.lat, x.lon, x.temp, x.qty);
+            const base = heatStream(i, x.supply ? 'supply' : 'demand', x.lat, x.lon, x.qty, x.temp);
             const companyId = `company-${x.company}`;
             if (x.category === 'heat') return { ...base, companyId };
             if (x.category === 'co2' || x.category === 'hydrogen') {

@@ -1,29 +1,8 @@
 import fc from 'fast-check';
+import { heatStream as heat } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
 import { pairKey, topK } from './pair-ranking';
 import { scoreAgainst, scoreAgainstBounded } from './pair-scoring';
-
-function heat(
-  i: number,
-  direction: 'supply' | 'demand',
-  lat: number,
-  lon: number,
-  qty: number,
-): MatchableStream {
-  return {
-    id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
-    companyId: `company-${i}`,
-    status: 'active',
-    version: 1,
-    direction,
-    category: 'heat',
-    annualQuantity: qty,
-    quality: { temperatureC: 120, medium: 'hot_water' },
-    currentHandling: direction === 'supply' ? 'cooling_tower' : null,
-    currentSource: direction === 'demand' ? 'natural_gas_boiler' : null,
-    site: { latitude: lat, longitude: lon, country: 'BE', hasQuay: false, hasRail: false },
-  };
-}
 
 const counterpartOf = (s: MatchableStream) => (p: { supplyId: string; demandId: string }) =>
   s.direction === 'supply' ? p.demandId : p.supplyId;
