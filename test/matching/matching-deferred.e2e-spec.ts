@@ -88,6 +88,16 @@ describe('deferred match writes (real Postgres)', () => {
     expect(await pendingCount()).toBe(0);
     expect(await storedProposed(db)).toEqual(await fromScratch(db, K));
     await expectStoredFloorsAgree(db, K);
+
+    // The same stream again with nothing new: every kept row already holds its estimate, so nothing is
+    // written and nothing deferred (MATCH_DEFER_AFTER is 0 here), the lists stay as they are.
+    const before = await db.query(`SELECT id, updated_at, version FROM matches ORDER BY id`);
+    const again = await matching.matchStream(big);
+    expect(again.kept).toBe(result.kept);
+    expect(again.deferred).toBe(0);
+    expect(await db.query(`SELECT id, updated_at, version FROM matches ORDER BY id`)).toEqual(before);
+    expect(await pendingCount()).toBe(0);
+    await expectStoredFloorsAgree(db, K);
   });
 
   it('leaves the rest queued when the second transaction fails, and applies it before anything else reads', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, JobQueue } from '@symbiose/core';
-import { CATEGORIES } from '@symbiose/engine';
+import { CATEGORIES, CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
@@ -138,6 +138,31 @@ interface StoredRank extends RankKey {
   qualifies: boolean;
   /** A party acted on it (interest, decline, approval…): never deleted or expired by re-matching. */
   actedOn: boolean;
+  /** The rest of what upsertPairs compares before it rewrites a row. */
+  exchanged: number;
+  distanceKm: number;
+  flags: string;
+  engineVersion: string;
+  factorSetVersion: string;
+}
+
+/**
+ * True when the stored row already carries the pair's estimate, so upsertPairs would leave it as it is
+ * (the columns its conflict update compares, for a row that qualifies and has not expired).
+ */
+function rowHolds(old: StoredRank, p: ScoredPair): boolean {
+  return (
+    old.qualifies &&
+    old.status !== 'expired' &&
+    old.score === p.score &&
+    old.energy === p.energy &&
+    old.routeKm === p.routeKm &&
+    old.exchanged === p.exchanged &&
+    old.distanceKm === p.distanceKm &&
+    old.flags === p.flags.join(',') &&
+    old.engineVersion === ENGINE_VERSION &&
+    old.factorSetVersion === CURRENT_FACTOR_SET.version
+  );
 }
 
 @Injectable()
@@ -409,10 +434,16 @@ export class MatchingService {
     // many (600 rows when a new stream outranks the K-th best of hundreds): past MATCH_DEFER_AFTER rows
     // they are queued in this transaction and applied right after its commit (matchStream), so the
     // stream's matches are readable without waiting for the corrections of every other list.
-    const ownTop = keep.filter((p) => topOfS.has(other(p)));
-    const others = [...keep.filter((p) => !topOfS.has(other(p))), ...entrants];
+    // A kept pair whose row already holds this estimate is left alone (upsertPairs would write nothing),
+    // so a re-run with nothing new (an edit of a description) neither writes it nor defers on its account.
+    const changed = keep.filter((p) => {
+      const old = storedByCounterpart.get(other(p));
+      return !old || !rowHolds(old, p);
+    });
+    const ownTop = changed.filter((p) => topOfS.has(other(p)));
+    const others = [...changed.filter((p) => !topOfS.has(other(p))), ...entrants];
     const defer = others.length + pushedOutDrops.length > this.config.MATCH_DEFER_AFTER;
-    const writtenNow = defer ? ownTop : [...keep, ...entrants];
+    const writtenNow = defer ? ownTop : [...changed, ...entrants];
     await lockPairStreams(m, pairStreamIds(writtenNow));
     await upsertPairs(m, writtenNow);
     await markNotQualifying(m, notQualifying);
@@ -430,7 +461,7 @@ export class MatchingService {
         if (!touched.has(id) && this.floorsMayMove(id, keys)) touched.add(id);
       }
     };
-    for (const p of keep) touch(p, p, storedKeys.get(pairKey(p.supplyId, p.demandId)));
+    for (const p of changed) touch(p, p, storedKeys.get(pairKey(p.supplyId, p.demandId)));
     for (const p of entrants) touched.add(p.supplyId).add(p.demandId);
     for (const [supplyId, demandId] of [...notQualifying, ...deleted]) {
       const key = storedKeys.get(pairKey(supplyId, demandId));
@@ -695,9 +726,15 @@ export class MatchingService {
       status: string;
       qualifies: boolean;
       acted_on: boolean;
+      exchanged_quantity: number;
+      distance_km: number;
+      flags: string;
+      engine_version: string;
+      factor_set_version: string;
     }[] = await m.query(
       `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies,
-         (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
+         (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on,
+         exchanged_quantity, distance_km, array_to_string(flags, ',') AS flags, engine_version, factor_set_version
        FROM matches WHERE ${column} = $1 AND (qualifies OR status <> 'expired')`,
       [s.id],
     );
@@ -710,6 +747,11 @@ export class MatchingService {
       status: r.status,
       qualifies: r.qualifies,
       actedOn: r.acted_on && r.status !== 'expired',
+      exchanged: r.exchanged_quantity,
+      distanceKm: r.distance_km,
+      flags: r.flags,
+      engineVersion: r.engine_version,
+      factorSetVersion: r.factor_set_version,
     }));
   }
 
