@@ -119,7 +119,7 @@ export function scoreAgainstBounded(
   candidates: readonly MatchableStream[],
   k: number,
   counterpartKthBest: readonly number[],
-  always: ReadonlySet<string>,
+  always: { has(counterpartId: string): boolean },
   factors: FactorSet = CURRENT_FACTOR_SET,
 ): BoundedScoring {
   const out: ScoredPair[] = [];
@@ -130,8 +130,8 @@ export function scoreAgainstBounded(
   const quantity = stream.annualQuantity;
   const perUnit = perUnitCeiling(stream, factors);
   const lossPerKm = arrivalLossPerKm(stream.category, factors);
-  const { latitude, longitude } = stream.site;
-  // Candidates below their counterpart's floor, for the second pass, with their ceilings.
+  // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
+  // distance (tightened there once, if still needed).
   const later: MatchableStream[] = [];
   const laterCeilings: number[] = [];
   for (let i = 0; i < candidates.length; i++) {
@@ -145,17 +145,12 @@ export function scoreAgainstBounded(
       continue;
     }
     const candidateCeiling = perUnitCeiling(candidate, factors);
-    let ceiling = isSupply
+    const ceiling = isSupply
       ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, candidateCeiling)
       : pairScoreCeiling(candidate.annualQuantity, candidateCeiling, quantity, perUnit);
-    if (ceiling >= floor && lossPerKm !== 0) {
-      ceiling *= arrivalAt(
-        lossPerKm,
-        greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude),
-      );
-    }
-    if (ceiling >= floor) scoreInto(out, own, stream, candidate, isSupply, factors);
-    else {
+    if (ceiling >= floor && ceilingAt(ceiling, stream, candidate, lossPerKm) >= floor) {
+      scoreInto(out, own, stream, candidate, isSupply, factors);
+    } else {
       later.push(candidate);
       laterCeilings.push(ceiling);
     }
@@ -163,16 +158,24 @@ export function scoreAgainstBounded(
   let skipped = 0;
   for (let i = 0; i < later.length; i++) {
     const candidate = later[i];
-    let ceiling = laterCeilings[i];
-    // Heat: a ceiling already below the counterpart's floor was not tightened by the distance.
-    if (ceiling >= own.floor && lossPerKm !== 0) {
-      const km = greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude);
-      ceiling = Math.min(ceiling, ceiling * arrivalAt(lossPerKm, km));
-    }
-    if (ceiling < own.floor) skipped++;
+    const ceiling = laterCeilings[i];
+    if (ceiling < own.floor || ceilingAt(ceiling, stream, candidate, lossPerKm) < own.floor) skipped++;
     else scoreInto(out, own, stream, candidate, isSupply, factors);
   }
   return { pairs: out, skipped };
+}
+
+/** A pair's score ceiling tightened by heat's loss over its distance (unchanged for the other categories). */
+function ceilingAt(
+  ceiling: number,
+  stream: MatchableStream,
+  candidate: MatchableStream,
+  lossPerKm: number,
+): number {
+  if (lossPerKm === 0) return ceiling;
+  const { latitude, longitude } = stream.site;
+  const km = greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude);
+  return ceiling * arrivalAt(lossPerKm, km);
 }
 
 /** Scores (stream, candidate) into `out` and the stream's running top scores when the pair qualifies. */
