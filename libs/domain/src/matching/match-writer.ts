@@ -1,7 +1,6 @@
 import { ENGINE_VERSION, CURRENT_FACTOR_SET } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { ScoredPair } from './matching.types';
-import { pairKey } from './pair-ranking';
 import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 
 /** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
@@ -94,9 +93,10 @@ export async function upsertPairs(manager: EntityManager, pairs: readonly Scored
 /**
  * Positions (0-based) of the pairs that have a row. When the pairs share few streams on one side (a
  * stream's own pairs, a full re-match's batch of supplies with their K best each), one index range per
- * such stream lists its stored pairs: 400 ranges instead of 20,000 probes for a re-match's batch, one
- * for a single stream's write. Otherwise a lateral subquery probes the pair index once per pair (OFFSET
- * 0 keeps it from being flattened: a semi-join could be planned as a hash over the whole matches table).
+ * such stream lists its stored pairs, hash-joined to the call's pairs: 400 ranges instead of 20,000
+ * probes for a re-match's batch (13 ms against 38–147 ms on 3.6 million matches), one for a single
+ * stream's write. Otherwise a lateral subquery probes the pair index once per pair (OFFSET 0 keeps it
+ * from being flattened: a semi-join could be planned as a hash over the whole matches table).
  */
 export async function storedPairPositions(
   manager: EntityManager,
@@ -107,33 +107,31 @@ export async function storedPairPositions(
   const demands = new Set(pairs.map((p) => p.demandId));
   const bySupply = supplies.size <= demands.size;
   const streams = bySupply ? supplies : demands;
-  if (streams.size * pairsPerRange <= pairs.length) {
-    const rows = (await manager.query(
-      `SELECT supply_stream_id AS supply, demand_stream_id AS demand FROM matches
-       WHERE ${bySupply ? 'supply_stream_id' : 'demand_stream_id'} = ANY($1::uuid[])`,
-      [uuidArray([...streams])],
-    )) as { supply: string; demand: string }[];
-    const stored = new Set(rows.map((r) => pairKey(r.supply, r.demand)));
-    // Postgres spells uuids in lower case; the pairs' ids may come from elsewhere.
-    const positions = new Set<number>();
-    pairs.forEach((p, i) => {
-      if (stored.has(pairKey(p.supplyId.toLowerCase(), p.demandId.toLowerCase()))) positions.add(i);
-    });
-    return positions;
-  }
-  const rows = (await manager.query(
-    `SELECT (t.i - 1)::int AS i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(supply, demand, i)
-     CROSS JOIN LATERAL (SELECT 1 FROM matches m
-       WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand OFFSET 0) e`,
-    [uuidArray(pairs.map((p) => p.supplyId)), uuidArray(pairs.map((p) => p.demandId))],
-  )) as { i: number }[];
+  const ids = [uuidArray(pairs.map((p) => p.supplyId)), uuidArray(pairs.map((p) => p.demandId))];
+  const pairsAt = `unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t(supply, demand, i)`;
+  const rows = (
+    streams.size * pairsPerRange <= pairs.length
+      ? await manager.query(
+          `SELECT (t.i - 1)::int AS i FROM ${pairsAt}
+           JOIN (SELECT supply_stream_id, demand_stream_id FROM matches
+             WHERE ${bySupply ? 'supply_stream_id' : 'demand_stream_id'} = ANY($3::uuid[])) m
+           ON m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand`,
+          [...ids, uuidArray([...streams])],
+        )
+      : await manager.query(
+          `SELECT (t.i - 1)::int AS i FROM ${pairsAt}
+           CROSS JOIN LATERAL (SELECT 1 FROM matches m
+             WHERE m.supply_stream_id = t.supply AND m.demand_stream_id = t.demand OFFSET 0) e`,
+          ids,
+        )
+  ) as { i: number }[];
   return new Set(rows.map((r) => r.i));
 }
 
 /**
  * storedPairPositions lists whole streams' stored pairs when the call has at least this many pairs per
  * stream on its narrower side: a stream's list holds about K pairs of its own and those it is in other
- * lists' K best with, so below that the listing would return more rows than the per-pair probes.
+ * lists' K best with, so below that the ranges would read more index entries than the per-pair probes.
  */
 const PAIRS_PER_STREAM_RANGE = 8;
 

@@ -234,7 +234,8 @@ export class MatchingService {
       }
       // The stream's stored pairs first: scoring skips candidates that can enter neither list, never these.
       const storedStarted = performance.now();
-      const stored = await this.storedPairsOf(m, stream);
+      const counterpartOf = (p: StoredRank) => (stream.direction === 'supply' ? p.demandId : p.supplyId);
+      const stored = new Map((await this.storedPairsOf(m, stream)).map((p) => [counterpartOf(p), p]));
       const storedReadMs = performance.now() - storedStarted;
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
@@ -246,7 +247,7 @@ export class MatchingService {
         candidates,
         this.k,
         kthBest.scores,
-        new Set(stored.map((p) => (stream.direction === 'supply' ? p.demandId : p.supplyId))),
+        stored,
       );
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
@@ -335,19 +336,21 @@ export class MatchingService {
     await m.query(`DELETE FROM matcher_pending_writes WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
   }
 
-  /** `newPairs` holds every pair that can rank in s's top K or its counterpart's, and one per stored pair that qualifies. */
+  /**
+   * `newPairs` holds every pair that can rank in s's top K or its counterpart's, and one per stored pair
+   * that qualifies; `storedByCounterpart` is s's stored pairs by counterpart.
+   */
   private async applyStreamChange(
     m: EntityManager,
     s: MatchableStream,
     newPairs: ScoredPair[],
-    stored: readonly StoredRank[],
+    storedByCounterpart: ReadonlyMap<string, StoredRank>,
   ) {
     const K = this.k;
     const sIsSupply = s.direction === 'supply';
     const other = (p: { supplyId: string; demandId: string }) => (sIsSupply ? p.demandId : p.supplyId);
     const newByCounterpart = new Map(newPairs.map((p) => [other(p), p]));
     const readStarted = performance.now();
-    const storedByCounterpart = new Map(stored.map((p) => [other(p), p]));
     const topOfS = new Set(topK(newPairs, K).map(other));
 
     const counterparts = [...new Set([...newByCounterpart.keys(), ...storedByCounterpart.keys()])];
@@ -453,7 +456,7 @@ export class MatchingService {
     // whose old or new rank key reaches that side's stored (K+1)-th best. A change further down a list
     // leaves its first K+1 ranks where they were. Entrants (from recomputations) always count.
     const storedKeys = new Map<string, RankKey>();
-    for (const old of stored) storedKeys.set(pairKey(old.supplyId, old.demandId), old);
+    for (const old of storedByCounterpart.values()) storedKeys.set(pairKey(old.supplyId, old.demandId), old);
     for (const p of pushOuts) storedKeys.set(pairKey(p.supplyId, p.demandId), p);
     const touched = new Set<string>([s.id]);
     const touch = (pair: { supplyId: string; demandId: string }, ...keys: (RankKey | undefined)[]) => {
