@@ -143,43 +143,61 @@ export function qualifyingPairsSample(streams: readonly MatchableStream[], count
 }
 
 /**
- * Candidate pairs the product's full re-match scores (each active supply against the other companies'
- * same-category demands inside its reach box) and the pairs a naive matcher scores (all of them).
+ * Candidate pairs of the product's full re-match: the other companies' same-partition counterparts
+ * inside a stream's reach box. `candidates` counts them from the supplies' side (the pairs in reach),
+ * `examined` from both sides (each stream looks at its own: what the matcher scores or skips), and
+ * `allPairs` the pairs a naive matcher scores (every same-category supply × demand).
  */
 export function countCandidates(streams: readonly MatchableStream[]): {
   candidates: number;
+  examined: number;
   allPairs: number;
 } {
   const active = streams.filter((s) => s.status === 'active');
-  const byCategory = new Map<string, number>();
-  const byPartition = new Map<string, MatchableStream[]>();
+  const demandsByCategory = new Map<string, number>();
   for (const d of active) {
-    if (d.direction !== 'demand') continue;
-    byCategory.set(d.category, (byCategory.get(d.category) ?? 0) + 1);
-    const key = partitionOf(d);
-    const list = byPartition.get(key) ?? [];
-    list.push(d);
-    byPartition.set(key, list);
+    if (d.direction === 'demand')
+      demandsByCategory.set(d.category, (demandsByCategory.get(d.category) ?? 0) + 1);
   }
-  const indexes = new Map<string, KDBush>();
-  for (const [key, list] of byPartition) {
-    const index = new KDBush(list.length);
-    for (const d of list) index.add(d.site.longitude, d.site.latitude);
-    index.finish();
-    indexes.set(key, index);
-  }
+  const indexOf = (direction: 'supply' | 'demand') => {
+    const byPartition = new Map<string, MatchableStream[]>();
+    for (const s of active) {
+      if (s.direction !== direction) continue;
+      const key = partitionOf(s);
+      const list = byPartition.get(key) ?? [];
+      list.push(s);
+      byPartition.set(key, list);
+    }
+    const indexes = new Map<string, { list: MatchableStream[]; index: KDBush }>();
+    for (const [key, list] of byPartition) {
+      const index = new KDBush(list.length);
+      for (const d of list) index.add(d.site.longitude, d.site.latitude);
+      index.finish();
+      indexes.set(key, { list, index });
+    }
+    return indexes;
+  };
+  const byDirection = { supply: indexOf('supply'), demand: indexOf('demand') };
+  // As the product's matcher: the counterparts of the partitions the stream can pair with, in its reach box.
+  const countFor = (s: MatchableStream) => {
+    let n = 0;
+    const counterparts = byDirection[s.direction === 'supply' ? 'demand' : 'supply'];
+    for (const key of counterpartPartitions(s)) {
+      const found = counterparts.get(key);
+      if (!found) continue;
+      for (const hit of found.index.range(...reachBox(s))) if (found.list[hit].companyId !== s.companyId) n++;
+    }
+    return n;
+  };
   let candidates = 0;
+  let examined = 0;
   let allPairs = 0;
   for (const s of active) {
+    const n = countFor(s);
+    examined += n;
     if (s.direction !== 'supply') continue;
-    allPairs += byCategory.get(s.category) ?? 0;
-    // As the product's matcher: the demands of the partitions the supply can pair with, in its reach box.
-    for (const key of counterpartPartitions(s)) {
-      const list = byPartition.get(key);
-      const index = indexes.get(key);
-      if (!list || !index) continue;
-      for (const hit of index.range(...reachBox(s))) if (list[hit].companyId !== s.companyId) candidates++;
-    }
+    candidates += n;
+    allPairs += demandsByCategory.get(s.category) ?? 0;
   }
-  return { candidates, allPairs };
+  return { candidates, examined, allPairs };
 }

@@ -100,8 +100,10 @@ describe('candidate pairs', () => {
     const streams = generateRegion({ streams: 1500, seed: 11 }).streams.map((s) => toMatchableStream(s));
     const product = await matchFromScratch(streams, 50);
     const counted = countCandidates(streams);
-    // Every candidate inside the reach boxes is either scored or skipped unscored (ceiling, purity).
-    expect(counted.candidates).toBe(product.scored + product.skipped);
+    // Each stream looks at the candidates inside its own reach box and scores or skips (ceiling, purity,
+    // heat temperatures) every one of them.
+    expect(product.scored + product.skipped).toBe(counted.examined);
+    expect(counted.examined).toBeGreaterThan(counted.candidates);
     expect(product.skipped).toBeGreaterThan(0);
     expect(counted.allPairs).toBeGreaterThanOrEqual(counted.candidates);
     const naive = naiveAllPairs(streams, 50, 10_000);

@@ -22,7 +22,7 @@ export interface RematchRun {
   serverS: number;
   rowsWritten: number;
   matchesStored: number;
-  /** Progress when given up: supplies done / total. */
+  /** Progress when given up: streams done / total. */
   done: number;
   total: number;
   /** Peak RSS sampled during the run, bytes. */
@@ -133,7 +133,8 @@ export interface RematchSeries {
   runs: RematchRun[];
   naive: NaiveResult[];
   /** Candidate pairs inside the reach boxes, and (when the product matcher ran in-process) what qualified and was kept. */
-  candidatePairs?: { scored: number; allPairs: number; qualifying?: number; kept?: number };
+  /** Pairs inside the supplies' reach boxes, the naive matcher's pairs, and the product's own counts when it ran here. */
+  candidatePairs?: { inReach: number; allPairs: number; scored?: number; qualifying?: number; kept?: number };
   /** The product's matchFromScratch in the bench process (compute only, no database), s per repeat. */
   computeS?: number[];
 }
@@ -173,7 +174,7 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
       const rate = r.done > 0 ? r.wallS / r.done : NaN;
       const extrapolated = r.total > 0 ? rate * r.total : NaN;
       figures3.push({
-        name: `full re-match incl. writes, ${label}: did not finish in ${fmt(r.wallS)} s (${r.done.toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} supplies scored; extrapolated scoring alone, before any write)`,
+        name: `full re-match incl. writes, ${label}: did not finish in ${fmt(r.wallS)} s (${r.done.toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} streams done; extrapolated scoring alone, before any write)`,
         unit: 's',
         values: [extrapolated],
         baseline: { name: 'naive all-pairs (extrapolated, compute only)', values: naiveS },
@@ -223,11 +224,13 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
     notes3.push(
       `**${label}:** ` +
         (c
-          ? `the spatial index and the candidate partitions leave ${c.scored.toLocaleString('en-US')} candidate pairs to score, ` +
-            `${fmt((c.scored / Math.max(1, c.allPairs)) * 100)} % of the ${c.allPairs.toLocaleString('en-US')} ` +
+          ? `the spatial index and the candidate partitions leave ${c.inReach.toLocaleString('en-US')} candidate pairs, ` +
+            `${fmt((c.inReach / Math.max(1, c.allPairs)) * 100)} % of the ${c.allPairs.toLocaleString('en-US')} ` +
             `same-category supply × demand pairs a naive matcher scores` +
-            (c.qualifying !== undefined && c.kept !== undefined
-              ? `; ${c.qualifying.toLocaleString('en-US')} of them qualify and the bounded-storage rule keeps ` +
+            (c.scored !== undefined && c.qualifying !== undefined && c.kept !== undefined
+              ? `; each stream scores its own candidates, highest score ceiling first, and leaves those that cannot ` +
+                `reach its K-th best: ${c.scored.toLocaleString('en-US')} scorings (a pair both sides score counts twice), ` +
+                `${c.qualifying.toLocaleString('en-US')} of them qualifying; the bounded-storage rule keeps ` +
                 `${c.kept.toLocaleString('en-US')} rows. `
               : '. ')
           : '') +
@@ -239,7 +242,7 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
           .map((r) =>
             r.finished
               ? `Run: ${fmt(r.wallS)} s wall (${fmt(r.serverS)} s between the run row's start and finish), ${r.rowsWritten.toLocaleString('en-US')} rows written, ${r.matchesStored.toLocaleString('en-US')} stored.`
-              : `Run aborted after ${fmt(r.wallS)} s: ${r.error}; progress ${r.done.toLocaleString('en-US')}/${r.total.toLocaleString('en-US')} supplies, nothing written (the writes come after all scoring, in one transaction).`,
+              : `Run aborted after ${fmt(r.wallS)} s: ${r.error}; progress ${r.done.toLocaleString('en-US')}/${r.total.toLocaleString('en-US')} streams, nothing written (the writes come after all scoring, in one transaction).`,
           )
           .join(' ') +
         (runs.find((r) => r.workerLine)

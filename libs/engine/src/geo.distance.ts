@@ -22,3 +22,21 @@ export function isValidLatitude(lat: unknown): lat is number {
 export function isValidLongitude(lon: unknown): lon is number {
   return typeof lon === 'number' && lon >= -180 && lon <= 180;
 }
+
+/** The point's position on the unit sphere (x, y, z), for `chordKm`. */
+export function unitVector(lat: number, lon: number): [number, number, number] {
+  const cosLat = Math.cos(lat * RAD);
+  return [cosLat * Math.cos(lon * RAD), cosLat * Math.sin(lon * RAD), Math.sin(lat * RAD)];
+}
+
+/**
+ * Straight-line distance through the sphere between two points given as unit vectors, in km: never
+ * more than their greatCircleKm beyond rounding (a chord is shorter than its arc by θ²/24 relative,
+ * 1e-9 at 1 km), and no trigonometry per pair. A matcher bounds a pair's distance from below with it.
+ */
+export function chordKm(ax: number, ay: number, az: number, bx: number, by: number, bz: number): number {
+  const dx = ax - bx;
+  const dy = ay - by;
+  const dz = az - bz;
+  return EARTH_RADIUS_KM * Math.sqrt(dx * dx + dy * dy + dz * dz);
+}

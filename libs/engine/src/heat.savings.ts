@@ -5,7 +5,8 @@ import { fv, isFiniteNumber, reject, type PairContext } from './pair.context';
 import { displacedUse, gridFactor, perPeriod, sharedQuantity } from './savings.common';
 import { locate, round } from './transport.route';
 
-const KELVIN = 273.15;
+/** °C to K. */
+export const KELVIN = 273.15;
 
 /**
  * Waste heat by pipeline.

@@ -19,7 +19,14 @@ export {
   type FactorSetFile,
 } from './factors/factor-set';
 export { ENGINE_VERSION, ENGINE_FACTOR_IDS } from './engine.constants';
-export { EARTH_RADIUS_KM, greatCircleKm, isValidLatitude, isValidLongitude } from './geo.distance';
+export {
+  chordKm,
+  EARTH_RADIUS_KM,
+  greatCircleKm,
+  isValidLatitude,
+  isValidLongitude,
+  unitVector,
+} from './geo.distance';
 export { POLICY_REACH_KM, maxReachKm } from './transport.route';
 export * from './pair.types';
 export { ScoreBuffer, estimateForQuantity, estimatePair, scorePair, scorePairInto } from './pair.engine';
@@ -29,6 +36,7 @@ export {
   arrivalAt,
   arrivalCeiling,
   arrivalLossPerKm,
+  heatPairCeiling,
   pairScoreCeiling,
   perUnitCeiling,
 } from './score.ceiling';

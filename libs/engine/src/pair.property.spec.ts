@@ -12,9 +12,9 @@ import {
 import { CURRENT_FACTOR_SET } from './factors/factor-set';
 import { MATERIAL_TYPES } from './material.taxonomy';
 import { estimatePair, estimateForQuantity, scorePair, ScoreBuffer, scorePairInto } from './pair.engine';
-import { flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
+import { FLAG_BIT, flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
 import { compareEstimates, type RankableEstimate } from './ranking';
-import { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import { arrivalCeiling, heatPairCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
 import { greatCircleKm } from './geo.distance';
 import { WATER_QUALITIES } from './water.taxonomy';
 
@@ -210,6 +210,39 @@ describe('engine properties', () => {
       { numRuns: 4000 },
     );
     expect(qualified).toBeGreaterThan(400);
+  });
+
+  it('heat: the engine rejects every pair the temperature ceiling turns away, and net stays under it', () => {
+    const heatCeiling = heatPairCeiling();
+    let turnedAway = 0;
+    let heatPump = 0;
+    fc.assert(
+      fc.property(arbAny, ([s, d]) => {
+        if (s.category !== 'heat' || d.category !== 'heat') return;
+        const ts = (s.quality as { temperatureC?: unknown }).temperatureC;
+        const td = (d.quality as { temperatureC?: unknown }).temperatureC;
+        const unit = heatCeiling(
+          typeof ts === 'number' ? ts : NaN,
+          typeof td === 'number' ? td : NaN,
+          perUnitCeiling(d),
+          d.site.country === 'BE',
+        );
+        const r = scorePair(s, d);
+        if (unit === -Infinity) {
+          turnedAway++;
+          expect(r.ok).toBe(false);
+          return;
+        }
+        if (!r.ok) return;
+        if (r.flagsMask & FLAG_BIT.heat_pump_required) heatPump++;
+        const ceiling = pairScoreCeiling(s.annualQuantity, perUnitCeiling(s), d.annualQuantity, unit);
+        const distance = greatCircleKm(s.site.latitude, s.site.longitude, d.site.latitude, d.site.longitude);
+        expect(r.netCo2).toBeLessThanOrEqual(ceiling * arrivalCeiling('heat', distance));
+      }),
+      { numRuns: 6000 },
+    );
+    expect(turnedAway).toBeGreaterThan(50);
+    expect(heatPump).toBeGreaterThan(50);
   });
 
   it('same inputs give the same outputs (also from a deep copy)', () => {

@@ -1,6 +1,7 @@
 import type { StreamFacts } from './domain.types';
 import { constantsFor, F, factorIndex, type EngineConstants } from './engine.constants';
 import { CURRENT_FACTOR_SET, type FactorSet } from './factors/factor-set';
+import { KELVIN } from './heat.savings';
 import { SUBSTITUTIONS } from './material.taxonomy';
 
 /**
@@ -95,6 +96,40 @@ export function arrivalAt(lossPerKm: number, distanceKm: number): number {
   if (Number.isNaN(lossPerKm)) return Infinity;
   const arrival = 1 - lossPerKm * distanceKm;
   return arrival > 0 ? arrival : 0;
+}
+
+/**
+ * Heat: a per-unit ceiling for one pair from the two temperatures, to use as the demand's side of
+ * `pairScoreCeiling`. A supply too cold for direct exchange needs the receiver's heat pump, whose
+ * electricity (delivered / COP, at the receiver's grid) is deducted, so net ≤ delivered × (receiver's
+ * ceiling − grid / COP); the COP and the rejections are the engine's own expressions (heat.savings).
+ * Returns -Infinity when the engine rejects the pair for its temperatures (not numbers, a lift above
+ * heat_pump.max_lift_k, a COP not above 1), so a matcher may skip it unscored, and the receiver's
+ * ceiling unchanged under a factor set with a negative number. Made once per factor set: the matcher
+ * calls it for every heat candidate.
+ */
+export function heatPairCeiling(
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): (supplyTempC: number, demandTempC: number, demandCeiling: number, demandInBelgium: boolean) => number {
+  const C = constantsFor(factors);
+  const v = C.values;
+  const checked = nonNegative(C);
+  const approach = v[F.APPROACH];
+  const maxLift = v[F.MAX_LIFT];
+  const carnot = v[F.CARNOT];
+  const gridBe = v[F.GRID_BE];
+  const gridNl = v[F.GRID_NL];
+  return (ts, td, demandCeiling, demandInBelgium) => {
+    if (!Number.isFinite(ts) || !Number.isFinite(td)) return -Infinity;
+    if (ts >= td + approach) return demandCeiling;
+    if (td - ts > maxLift) return -Infinity;
+    const tCond = td + approach + KELVIN;
+    const tEvap = ts - approach + KELVIN;
+    const cop = (carnot * tCond) / (tCond - tEvap);
+    if (!(cop > 1)) return -Infinity;
+    if (!checked) return demandCeiling;
+    return demandCeiling - (demandInBelgium ? gridBe : gridNl) / cop;
+  };
 }
 
 /** Relative margin over the ceiling: the engine's float results differ from the exact math by ~1e-15. */

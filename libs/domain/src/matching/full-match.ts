@@ -1,18 +1,21 @@
 import {
-  CANONICAL_UNIT,
-  CURRENT_FACTOR_SET,
-  ScoreBuffer,
-  scorePairInto,
   arrivalAt,
   arrivalLossPerKm,
+  CANONICAL_UNIT,
+  chordKm,
   counterpartPartitions,
-  greatCircleKm,
+  CURRENT_FACTOR_SET,
+  heatPairCeiling,
   pairScoreCeiling,
   partitionOf,
   perUnitCeiling,
   purityPctOf,
+  ScoreBuffer,
+  scorePairInto,
+  unitVector,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
+import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
 import { sharedFlags } from './pair-scoring';
 import { reachBox } from './reach-box';
@@ -22,13 +25,16 @@ export interface FullMatchResult {
   kept: ScoredPair[];
   /** How many of `kept` (its first ones) were handed to onFinalPairs during the run. */
   handedOver: number;
-  /** Number of qualifying pairs seen. */
+  /**
+   * Scorings that qualified. Each side looks at its own candidates, so a pair both sides score counts
+   * twice here and in `scored`.
+   */
   qualifying: number;
-  /** Candidate pairs scored. */
+  /** Candidate pairs scored, per side that scored them. */
   scored: number;
   /**
-   * Candidate pairs not scored: their score ceiling was below both sides' K-th best at the time, or
-   * (CO2, hydrogen) the supply is less pure than the demand needs.
+   * Candidate pairs a side left unscored: their score ceiling was below that side's K-th best by then,
+   * or the engine rejects them for what the ceilings read (CO2 and hydrogen purity, heat temperatures).
    */
   skipped: number;
 }
@@ -58,17 +64,6 @@ function ranksBefore(
   return demandId < b.demandId;
 }
 
-/**
- * A pair object of the run, recycled: `holders` counts the top-K buffers holding it; one no buffer
- * holds and that is not kept goes back to the pool. Dense regions admit millions of pairs that a
- * better one evicts soon after; recycling them keeps the heap near the live set (at 100,000 streams
- * the heat category left ~1 GB of evicted pairs for the collector, and the worker's RSS followed).
- */
-interface PooledPair extends ScoredPair {
-  holders: number;
-  kept: boolean;
-}
-
 /** True when pair `a` ranks after `b` (is worse). */
 function worse(a: ScoredPair, b: ScoredPair): boolean {
   return ranksBefore(b.score, b.energy, b.routeKm, b.supplyId, b.demandId, a);
@@ -81,7 +76,7 @@ function worse(a: ScoredPair, b: ScoredPair): boolean {
  * a cache miss) and only a tie asks the pairs for the rest of the order.
  */
 class TopK {
-  private readonly heap: PooledPair[] = [];
+  private readonly heap: ScoredPair[] = [];
   private readonly scores: Float64Array;
   constructor(private readonly k: number) {
     this.scores = new Float64Array(k);
@@ -95,7 +90,7 @@ class TopK {
   }
 
   /** Call only after `admits` said yes. Returns the pair it evicted, if any. */
-  insert(p: PooledPair): PooledPair | null {
+  insert(p: ScoredPair): ScoredPair | null {
     const h = this.heap;
     const sc = this.scores;
     const s = p.score;
@@ -140,7 +135,7 @@ class TopK {
   }
 
   /** The pairs held, in heap order (unsorted). */
-  get items(): readonly PooledPair[] {
+  get items(): readonly ScoredPair[] {
     return this.heap;
   }
 
@@ -157,32 +152,114 @@ const byPair = (a: ScoredPair, b: ScoredPair) =>
 const YIELD_EVERY_MS = 10;
 
 /**
- * A candidate partition's demands with what the inner loop reads per candidate in flat arrays (by the
- * index's ids), so that skipping a candidate touches neither the stream nor its buffer: company as a
- * number, quantity, per-unit score ceiling and position, and the score of the worst pair in the
- * demand's full buffer (-Infinity while it is not full).
+ * One candidate partition of one direction, with what the candidate loop reads per stream in flat
+ * arrays (by the index's ids): company as a number, quantity, per-unit score ceiling, position and
+ * (CO2, hydrogen) purity.
  */
 interface Partition {
-  demands: MatchableStream[];
+  streams: MatchableStream[];
   index: KDBush;
-  tops: (TopK | undefined)[];
   company: Int32Array;
   quantity: Float64Array;
   ceiling: Float64Array;
-  floor: Float64Array;
-  latitude: Float64Array;
-  longitude: Float64Array;
-  /** CO2 and hydrogen: the purity the demand needs (NaN otherwise, and never skips). */
+  /** CO2 and hydrogen: the purity the stream offers or needs (NaN otherwise, and never skips). */
   purity: Float64Array;
+  /** Heat: the temperature (°C; NaN when not a number) and whether the site is in Belgium (its grid). */
+  temperature: Float64Array;
+  belgium: Uint8Array;
+  /** Position on the unit sphere, for a cheap lower bound on a pair's distance (chordKm). */
+  x: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
 }
 
+function temperatureOf(s: MatchableStream): number {
+  const t = (s.quality as { temperatureC?: unknown } | null | undefined)?.temperatureC;
+  return typeof t === 'number' ? t : NaN;
+}
+
+function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: MatchableStream) => number) {
+  const byKey = new Map<string, MatchableStream[]>();
+  for (const s of streams) {
+    const key = partitionOf(s);
+    const list = byKey.get(key) ?? [];
+    list.push(s);
+    byKey.set(key, list);
+  }
+  const partitions = new Map<string, Partition>();
+  for (const [key, list] of byKey) {
+    const n = list.length;
+    const index = new KDBush(n);
+    const p: Partition = {
+      streams: list,
+      index,
+      company: new Int32Array(n),
+      quantity: new Float64Array(n),
+      ceiling: new Float64Array(n),
+      purity: new Float64Array(n),
+      temperature: new Float64Array(n),
+      belgium: new Uint8Array(n),
+      x: new Float64Array(n),
+      y: new Float64Array(n),
+      z: new Float64Array(n),
+    };
+    list.forEach((s, i) => {
+      index.add(s.site.longitude, s.site.latitude);
+      p.company[i] = companyOf(s);
+      p.quantity[i] = s.annualQuantity;
+      p.ceiling[i] = perUnitCeiling(s, CURRENT_FACTOR_SET);
+      p.purity[i] = purityPctOf(s);
+      p.temperature[i] = temperatureOf(s);
+      p.belgium[i] = s.site.country === 'BE' ? 1 : 0;
+      [p.x[i], p.y[i], p.z[i]] = unitVector(s.site.latitude, s.site.longitude);
+    });
+    index.finish();
+    partitions.set(key, p);
+  }
+  return partitions;
+}
+
+/** The m-th largest of a[0..n) (1 ≤ m ≤ n); reorders a. Hoare-style quickselect. */
+function mthLargest(a: Float64Array, n: number, m: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const target = m - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
+}
+
+/** Candidates a stream scores first (those with the highest ceilings), as a multiple of K. */
+const FIRST_PASS_FACTOR = 2;
+
 /**
- * From-scratch matching of a set of active streams with an in-memory spatial index per candidate
- * partition (category, and material type or water quality: see the engine's match.partition): every
- * supply is scored against the demands of the partitions it can serve inside its reach box; every
- * stream keeps a bounded top-K buffer, and the kept set is the union of all buffers. Scoring goes into
- * one reusable buffer and a pair object is only made when it enters a top K, so dense regions cost no
- * garbage; a pair held by both of its sides' buffers is one object, so the union is a set of objects.
+ * From-scratch matching of a set of active streams with an in-memory spatial index (kdbush) per
+ * candidate partition and direction (category, and material type or water quality: see the engine's
+ * match.partition). The kept set is the union of every stream's own top K (the bounded-storage rule),
+ * so each stream finds its top K on its own: supplies first, then demands, each against the
+ * counterparts inside its reach box. A stream scores the 2K candidates with the highest score ceilings
+ * first; once K pairs qualify, a candidate whose ceiling (heat: tightened by the temperatures and by
+ * the loss over the distance) is below the K-th best cannot enter and is not scored. A demand's pairs
+ * that are in their supply's top K already are not kept twice. Scoring goes into one reusable buffer
+ * and a pair object is only made when it enters a top K (and reused once evicted), so dense regions
+ * cost little garbage.
  */
 export async function matchFromScratch(
   streams: readonly MatchableStream[],
@@ -191,183 +268,199 @@ export async function matchFromScratch(
   onFinalPairs?: FinalPairsSink,
 ): Promise<FullMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
-  // Supplies in id order, so the kept pairs come out in (supply, demand)-ish order and their writes go
-  // into the pair and rank indexes in order (a tenth cheaper than random order). The result does not
-  // depend on the order: every buffer ends with its true top K under a total order.
+  // In id order, so the kept pairs come out in (supply, demand)-ish order and their writes go into the
+  // pair and rank indexes in order (a tenth cheaper than random order). The result does not depend on
+  // the order: each stream's top K is exact under a total order.
   const supplies = active.filter((s) => s.direction === 'supply').sort(byId);
-  const demandsByPartition = new Map<string, MatchableStream[]>();
-  for (const s of active) {
-    if (s.direction !== 'demand') continue;
-    const key = partitionOf(s);
-    const list = demandsByPartition.get(key) ?? [];
-    list.push(s);
-    demandsByPartition.set(key, list);
-  }
+  const demands = active.filter((s) => s.direction === 'demand').sort(byId);
   const companyIds = new Map<string, number>();
   const companyOf = (s: MatchableStream) => {
     let n = companyIds.get(s.companyId);
     if (n === undefined) companyIds.set(s.companyId, (n = companyIds.size));
     return n;
   };
-  const partitions = new Map<string, Partition>();
-  for (const [key, demands] of demandsByPartition) {
-    const index = new KDBush(demands.length);
-    for (const d of demands) index.add(d.site.longitude, d.site.latitude);
-    index.finish();
-    const n = demands.length;
-    const partition: Partition = {
-      demands,
-      index,
-      tops: new Array<TopK | undefined>(n),
-      company: new Int32Array(n),
-      quantity: new Float64Array(n),
-      ceiling: new Float64Array(n),
-      floor: new Float64Array(n).fill(-Infinity),
-      latitude: new Float64Array(n),
-      longitude: new Float64Array(n),
-      purity: new Float64Array(n),
-    };
-    demands.forEach((d, i) => {
-      partition.latitude[i] = d.site.latitude;
-      partition.longitude[i] = d.site.longitude;
-      partition.company[i] = companyOf(d);
-      partition.quantity[i] = d.annualQuantity;
-      partition.ceiling[i] = perUnitCeiling(d, CURRENT_FACTOR_SET);
-      partition.purity[i] = purityPctOf(d);
-    });
-    partitions.set(key, partition);
-  }
+  const supplyPartitions = partitionsOf(supplies, companyOf);
+  const demandPartitions = partitionsOf(demands, companyOf);
   const buffer = new ScoreBuffer();
   const kept: ScoredPair[] = [];
-  const pool: PooledPair[] = [];
-  const release = (p: PooledPair | null) => {
-    if (p && --p.holders === 0 && !p.kept) pool.push(p);
-  };
+  const pool: ScoredPair[] = [];
   let qualifying = 0;
   let scored = 0;
   let skipped = 0;
-  const supplyTop = new TopK(k);
-  const progressStep = Math.max(50, Math.min(2000, Math.ceil(supplies.length / 50)));
+  const top = new TopK(k);
+  // A supply's worst kept pair once its top K is full (null: every qualifying pair of it is kept).
+  const supplyWorst = new Map<string, ScoredPair | null>();
+  const demandSideOnly: ScoredPair[] = [];
+  // Per-stream scratch: the candidates' partition, id and score ceiling.
+  const candPartition: Partition[] = [];
+  let candId = new Int32Array(1024);
+  let candCeiling = new Float64Array(1024);
+  let selectScratch = new Float64Array(1024);
+  let later = new Int32Array(1024);
+  const total = supplies.length + demands.length;
+  const progressStep = Math.max(50, Math.min(2000, Math.ceil(total / 50)));
   let lastYield = performance.now();
   let handedOver = 0;
-  for (let i = 0; i < supplies.length; i++) {
-    const supply = supplies[i];
-    const box = reachBox(supply);
-    const unit = CANONICAL_UNIT[supply.category];
-    const supplyCompany = companyOf(supply);
-    const supplyQuantity = supply.annualQuantity;
-    const supplyCeiling = perUnitCeiling(supply, CURRENT_FACTOR_SET);
-    let supplyFloor = -Infinity;
-    const category = supply.category;
-    const lossPerKm = arrivalLossPerKm(category, CURRENT_FACTOR_SET);
-    const lossy = lossPerKm > 0;
-    const supplyLat = supply.site.latitude;
-    const supplyLon = supply.site.longitude;
-    const supplyPurity = purityPctOf(supply);
-    for (const key of counterpartPartitions(supply)) {
-      const partition = partitions.get(key);
-      if (!partition) continue;
-      const { demands, index, tops, company, quantity, ceiling, floor, latitude, longitude, purity } =
-        partition;
-      for (const id of index.range(box.minLon, box.minLat, box.maxLon, box.maxLat)) {
-        if (company[id] === supplyCompany) continue;
-        // Less pure than the demand needs: the engine rejects it (see purityPctOf), so it is not scored.
-        if (supplyPurity < purity[id]) {
-          skipped++;
-          continue;
-        }
-        // A pair whose score cannot reach the worst pair of either full buffer would be turned away
-        // by both: skip scoring it (the buffers, and so the result, are exactly as without the skip).
-        const ceilingScore = pairScoreCeiling(supplyQuantity, supplyCeiling, quantity[id], ceiling[id]);
-        const demandFloor = floor[id];
-        if (ceilingScore < supplyFloor && ceilingScore < demandFloor) {
-          skipped++;
-          continue;
-        }
-        // Heat loses some of it in the pipe: with the distance the ceiling tightens (worth its sine
-        // and arcsine only once both buffers are full).
-        if (lossy && supplyFloor !== -Infinity && demandFloor !== -Infinity) {
-          const km = greatCircleKm(supplyLat, supplyLon, latitude[id], longitude[id]);
-          const atDistance = ceilingScore * arrivalAt(lossPerKm, km);
-          if (atDistance < supplyFloor && atDistance < demandFloor) {
+  let done = 0;
+  const firstPass = Math.max(1, k * FIRST_PASS_FACTOR);
+  const heatCeiling = heatPairCeiling(CURRENT_FACTOR_SET);
+  const boxQuery = new BoxQuery();
+
+  for (const side of [supplies, demands]) {
+    const isSupply = side === supplies;
+    const counterparts = isSupply ? demandPartitions : supplyPartitions;
+    for (let i = 0; i < side.length; i++) {
+      const stream = side[i];
+      const box = reachBox(stream);
+      const company = companyOf(stream);
+      const quantity = stream.annualQuantity;
+      const perUnit = perUnitCeiling(stream, CURRENT_FACTOR_SET);
+      const purity = purityPctOf(stream);
+      const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
+      const lat = stream.site.latitude;
+      const lon = stream.site.longitude;
+      const isHeat = stream.category === 'heat';
+      const temperature = temperatureOf(stream);
+      const belgium = stream.site.country === 'BE';
+      const [x, y, z] = unitVector(lat, lon);
+      let n = 0;
+      for (const key of counterpartPartitions(stream)) {
+        const p = counterparts.get(key);
+        if (!p) continue;
+        const found = boxQuery.run(p.index, box.minLon, box.minLat, box.maxLon, box.maxLat);
+        const foundIds = boxQuery.ids;
+        for (let f = 0; f < found; f++) {
+          const id = foundIds[f];
+          if (p.company[id] === company) continue;
+          // Less pure than the demand needs: the engine rejects it (see purityPctOf), so it is not scored.
+          if (isSupply ? purity < p.purity[id] : p.purity[id] < purity) {
             skipped++;
             continue;
           }
-        }
-        const demand = demands[id];
-        scored++;
-        if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
-        qualifying++;
-        const b = buffer;
-        const score = b.netCo2;
-        // The floors decide most candidates with one comparison; ties and non-full buffers ask the heap.
-        const inSupply =
-          score > supplyFloor ||
-          ((score === supplyFloor || supplyFloor === -Infinity) &&
-            supplyTop.admits(score, b.energySaved, b.routeKm, supply.id, demand.id));
-        let demandTop = tops[id];
-        const inDemand =
-          !demandTop ||
-          score > demandFloor ||
-          ((score === demandFloor || demandFloor === -Infinity) &&
-            demandTop.admits(score, b.energySaved, b.routeKm, supply.id, demand.id));
-        if (!inSupply && !inDemand) continue;
-        const pair = pool.pop() ?? ({} as PooledPair);
-        pair.supplyId = supply.id;
-        pair.demandId = demand.id;
-        pair.category = supply.category;
-        pair.score = b.netCo2;
-        pair.energy = b.energySaved;
-        pair.routeKm = b.routeKm;
-        pair.distanceKm = b.distanceKm;
-        pair.exchanged = b.exchanged;
-        pair.exchangedUnit = unit;
-        pair.mode = b.mode;
-        pair.gross = b.grossCo2;
-        pair.deducted = b.deductedCo2;
-        pair.flags = sharedFlags(b.flagsMask);
-        pair.holders = (inSupply ? 1 : 0) + (inDemand ? 1 : 0);
-        pair.kept = false;
-        if (inSupply) {
-          release(supplyTop.insert(pair));
-          supplyFloor = supplyTop.floor;
-        }
-        if (inDemand) {
-          if (!demandTop) tops[id] = demandTop = new TopK(k);
-          release(demandTop.insert(pair));
-          floor[id] = demandTop.floor;
+          if (n === candId.length) {
+            const grow = n * 2;
+            const id2 = new Int32Array(grow);
+            id2.set(candId);
+            candId = id2;
+            const c2 = new Float64Array(grow);
+            c2.set(candCeiling);
+            candCeiling = c2;
+            selectScratch = new Float64Array(grow);
+            later = new Int32Array(grow);
+          }
+          let ceilingScore: number;
+          if (isHeat) {
+            // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted)
+            // or the pair is rejected outright.
+            const unit = isSupply
+              ? heatCeiling(temperature, p.temperature[id], p.ceiling[id], p.belgium[id] === 1)
+              : heatCeiling(p.temperature[id], temperature, perUnit, belgium);
+            if (unit === -Infinity) {
+              skipped++;
+              continue;
+            }
+            ceilingScore = isSupply
+              ? pairScoreCeiling(quantity, perUnit, p.quantity[id], unit)
+              : pairScoreCeiling(p.quantity[id], p.ceiling[id], quantity, unit);
+          } else {
+            ceilingScore = isSupply
+              ? pairScoreCeiling(quantity, perUnit, p.quantity[id], p.ceiling[id])
+              : pairScoreCeiling(p.quantity[id], p.ceiling[id], quantity, perUnit);
+          }
+          candPartition[n] = p;
+          candId[n] = id;
+          candCeiling[n] = ceilingScore;
+          n++;
         }
       }
-    }
-    // The supply's K best are final: kept for good (a demand buffer may still evict them, never reuse them).
-    for (const p of supplyTop.items) {
-      p.holders--;
-      p.kept = true;
-      kept.push(p);
-    }
-    supplyTop.clear();
-    if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
-      onFinalPairs.take(kept.slice(handedOver));
-      handedOver = kept.length;
-    }
-    // Report progress about every 2 %; let the event loop breathe (lock renewal, shutdown signals, the
-    // previous category's writes) every few milliseconds.
-    if (onProgress && ((i + 1) % progressStep === 0 || i === supplies.length - 1)) {
-      await onProgress(i + 1, supplies.length);
-      lastYield = performance.now();
-    } else if ((i & 15) === 15 && performance.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  }
-  const demandSideOnly: ScoredPair[] = [];
-  for (const { tops } of partitions.values()) {
-    for (const top of tops) {
-      if (!top) continue;
-      for (const p of top.items) {
-        if (p.kept) continue;
-        p.kept = true;
-        demandSideOnly.push(p);
+      // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
+      let threshold = -Infinity;
+      if (n > firstPass) {
+        selectScratch.set(candCeiling.subarray(0, n));
+        threshold = mthLargest(selectScratch, n, firstPass);
+      }
+      let laterCount = 0;
+      for (let pass = 0; pass < 2; pass++) {
+        const count = pass === 0 ? n : laterCount;
+        for (let j = 0; j < count; j++) {
+          const c = pass === 0 ? j : later[j];
+          const ceilingScore = candCeiling[c];
+          if (pass === 0 && ceilingScore < threshold) {
+            later[laterCount++] = c;
+            continue;
+          }
+          const floor = top.floor;
+          if (ceilingScore < floor) {
+            skipped++;
+            continue;
+          }
+          const p = candPartition[c];
+          const id = candId[c];
+          if (lossPerKm > 0 && floor !== -Infinity) {
+            const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
+            if (ceilingScore * arrivalAt(lossPerKm, km) < floor) {
+              skipped++;
+              continue;
+            }
+          }
+          const other = p.streams[id];
+          const supply = isSupply ? stream : other;
+          const demand = isSupply ? other : stream;
+          scored++;
+          if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
+          qualifying++;
+          const b = buffer;
+          const score = b.netCo2;
+          if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
+          const pair = pool.pop() ?? ({} as ScoredPair);
+          pair.supplyId = supply.id;
+          pair.demandId = demand.id;
+          pair.category = supply.category;
+          pair.score = score;
+          pair.energy = b.energySaved;
+          pair.routeKm = b.routeKm;
+          pair.distanceKm = b.distanceKm;
+          pair.exchanged = b.exchanged;
+          pair.exchangedUnit = CANONICAL_UNIT[supply.category];
+          pair.mode = b.mode;
+          pair.gross = b.grossCo2;
+          pair.deducted = b.deductedCo2;
+          pair.flags = sharedFlags(b.flagsMask);
+          const evicted = top.insert(pair);
+          if (evicted) pool.push(evicted);
+        }
+      }
+      candPartition.length = 0;
+      const items = top.items;
+      if (isSupply) {
+        let worst: ScoredPair | null = null;
+        if (items.length === k) worst = items[0];
+        for (const p of items) kept.push(p);
+        supplyWorst.set(stream.id, worst);
+        if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
+          onFinalPairs.take(kept.slice(handedOver));
+          handedOver = kept.length;
+        }
+      } else {
+        for (const p of items) {
+          const worst = supplyWorst.get(p.supplyId);
+          const inSupplyTop =
+            worst === null ||
+            (worst !== undefined &&
+              (worst.demandId === p.demandId ||
+                ranksBefore(p.score, p.energy, p.routeKm, p.supplyId, p.demandId, worst)));
+          if (inSupplyTop) pool.push(p);
+          else demandSideOnly.push(p);
+        }
+      }
+      top.clear();
+      done++;
+      if (onProgress && (done % progressStep === 0 || done === total)) {
+        await onProgress(done, total);
+        lastYield = performance.now();
+      } else if ((i & 15) === 15 && performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
   }

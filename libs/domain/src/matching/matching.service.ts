@@ -522,8 +522,8 @@ export class MatchingService {
         m,
         active.map((s) => s.id),
       );
-      const supplies = active.filter((s) => s.direction === 'supply').length;
-      let suppliesBefore = 0;
+      // Progress counts streams: each finds its own top K (see matchFromScratch).
+      let doneBefore = 0;
       // Into an empty store (a first run) every kept pair is new, so the writes skip the conflict check;
       // no other transaction writes matches while this one holds the matching lock.
       const [{ empty }] = (await m.query(`SELECT NOT EXISTS (SELECT 1 FROM matches) AS empty`)) as {
@@ -553,16 +553,14 @@ export class MatchingService {
           const result = await matchFromScratch(
             ofCategory,
             this.k,
-            onProgress && ((done) => onProgress(suppliesBefore + done, supplies)),
+            onProgress && ((done) => onProgress(doneBefore + done, active.length)),
             {
               batch: this.config.MATCH_WRITE_BATCH,
               take: (pairs) => writes.add(() => writePairs(m, pairs)),
             },
           );
           computeMs += performance.now() - computeStarted;
-          suppliesBefore += ofCategory.filter(
-            (s) => s.status === 'active' && s.direction === 'supply',
-          ).length;
+          doneBefore += ofCategory.filter((s) => s.status === 'active').length;
           totals.qualifying += result.qualifying;
           totals.scored += result.scored;
           totals.kept += result.kept.length;
