@@ -39,6 +39,7 @@ export {
   heatPairCeiling,
   pairScoreCeiling,
   perUnitCeiling,
+  temperatureCOf,
 } from './score.ceiling';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';
 export * from './allocation';

@@ -98,6 +98,13 @@ export function arrivalAt(lossPerKm: number, distanceKm: number): number {
   return arrival > 0 ? arrival : 0;
 }
 
+/** Heat: the stream's temperature (°C) as heatPairCeiling reads it; NaN when it is not a number. */
+export function temperatureCOf(s: StreamFacts): number {
+  const q = s.quality as { temperatureC?: unknown } | null | undefined;
+  const t = q?.temperatureC;
+  return typeof t === 'number' ? t : NaN;
+}
+
 /**
  * Heat: a per-unit ceiling for one pair from the two temperatures, to use as the demand's side of
  * `pairScoreCeiling`. A supply too cold for direct exchange needs the receiver's heat pump, whose

@@ -12,6 +12,7 @@ import {
   purityPctOf,
   ScoreBuffer,
   scorePairInto,
+  temperatureCOf,
   unitVector,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
@@ -173,11 +174,6 @@ interface Partition {
   z: Float64Array;
 }
 
-function temperatureOf(s: MatchableStream): number {
-  const t = (s.quality as { temperatureC?: unknown } | null | undefined)?.temperatureC;
-  return typeof t === 'number' ? t : NaN;
-}
-
 function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: MatchableStream) => number) {
   const byKey = new Map<string, MatchableStream[]>();
   for (const s of streams) {
@@ -209,7 +205,7 @@ function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: Matcha
       p.quantity[i] = s.annualQuantity;
       p.ceiling[i] = perUnitCeiling(s, CURRENT_FACTOR_SET);
       p.purity[i] = purityPctOf(s);
-      p.temperature[i] = temperatureOf(s);
+      p.temperature[i] = temperatureCOf(s);
       p.belgium[i] = s.site.country === 'BE' ? 1 : 0;
       [p.x[i], p.y[i], p.z[i]] = unitVector(s.site.latitude, s.site.longitude);
     });
@@ -320,7 +316,7 @@ export async function matchFromScratch(
       const lat = stream.site.latitude;
       const lon = stream.site.longitude;
       const isHeat = stream.category === 'heat';
-      const temperature = temperatureOf(stream);
+      const temperature = temperatureCOf(stream);
       const belgium = stream.site.country === 'BE';
       const [x, y, z] = unitVector(lat, lon);
       let n = 0;

@@ -57,6 +57,8 @@ describe('scoreAgainstBounded', () => {
             lat: fc.double({ min: 51.0, max: 51.3, noNaN: true }),
             lon: fc.double({ min: 3.6, max: 3.9, noNaN: true }),
             qty: fc.integer({ min: 1, max: 60_000 }),
+            // Around the stream's 90 °C: direct exchange, a heat pump, or a lift too high for one.
+            temp: fc.integer({ min: 20, max: 160 }),
             floor: fc.oneof(
               { arbitrary: fc.constant(-Infinity), weight: 1 },
               { arbitrary: fc.double({ min: 0, max: 20_000, noNaN: true }), weight: 3 },
@@ -67,9 +69,9 @@ describe('scoreAgainstBounded', () => {
         ),
         fc.integer({ min: 1, max: 6 }),
         (isSupply, specs, k) => {
-          const s = heat(0, isSupply ? 'supply' : 'demand', 51.15, 3.75, 50_000);
+          const s = heat(0, isSupply ? 'supply' : 'demand', 51.15, 3.75, 50_000, 90);
           const candidates = specs.map((c, i) =>
-            heat(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
+            heat(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty, c.temp),
           );
           const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
           const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));

@@ -6,12 +6,14 @@ import {
   FactorSet,
   flagsFromMask,
   greatCircleKm,
+  heatPairCeiling,
   pairScoreCeiling,
   perUnitCeiling,
   purityPctOf,
   ScoreBuffer,
   scorePair,
   scorePairInto,
+  temperatureCOf,
 } from '@symbiose/engine';
 import { MatchableStream, ScoredPair } from './matching.types';
 
@@ -100,14 +102,17 @@ class TopScores {
 export interface BoundedScoring {
   /** Every qualifying pair that can rank in the stream's top K or in its counterpart's (and every pair in `always`). */
   pairs: ScoredPair[];
-  /** Candidates not scored: their score ceiling was below both lists' K-th best. */
+  /**
+   * Candidates not scored: their score ceiling was below both lists' K-th best, or (heat) the engine
+   * rejects them for their temperatures.
+   */
   skipped: number;
 }
 
 /**
  * scoreAgainst for an incremental job, which only needs the pairs that can enter the stream's own top
- * K or the counterpart's. A candidate whose score ceiling (the engine's pairScoreCeiling, tightened by
- * heat's loss over the distance) is below both the counterpart's K-th best stored score
+ * K or the counterpart's. A candidate whose score ceiling (the engine's pairScoreCeiling; heat's is
+ * tightened by the temperatures, heatPairCeiling, and by the loss over the distance) is below both the counterpart's K-th best stored score
  * (`counterpartKthBest[i]` for `candidates[i]`: -Infinity when unknown or the list is shorter than K) and the K-th best score
  * of the stream's pairs scored so far cannot enter either list, so it is not scored: its pair would be
  * dropped by the bounded-storage rule anyway. Candidates the stream has a stored pair with (`always`)
@@ -130,24 +135,45 @@ export function scoreAgainstBounded(
   const quantity = stream.annualQuantity;
   const perUnit = perUnitCeiling(stream, factors);
   const lossPerKm = arrivalLossPerKm(stream.category, factors);
+  const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
+  const temperature = temperatureCOf(stream);
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
   // distance (tightened there once, if still needed).
   const later: MatchableStream[] = [];
   const laterCeilings: number[] = [];
+  let skipped = 0;
   for (let i = 0; i < candidates.length; i++) {
     const candidate = candidates[i];
     if (candidate.companyId === stream.companyId || candidate.id === stream.id) continue;
     if (checkPurity && (isSupply ? purity < purityPctOf(candidate) : purityPctOf(candidate) < purity))
       continue;
+    const stored = always.has(candidate.id);
+    const candidateCeiling = perUnitCeiling(candidate, factors);
+    // Heat: the temperatures tighten the demand's side (a heat pump's electricity), or reject the pair.
+    const demandUnit = !heatCeiling
+      ? isSupply
+        ? candidateCeiling
+        : perUnit
+      : isSupply
+        ? heatCeiling(
+            temperature,
+            temperatureCOf(candidate),
+            candidateCeiling,
+            candidate.site.country === 'BE',
+          )
+        : heatCeiling(temperatureCOf(candidate), temperature, perUnit, stream.site.country === 'BE');
+    if (demandUnit === -Infinity && !stored) {
+      skipped++;
+      continue;
+    }
     const floor = counterpartKthBest[i];
-    if (floor === -Infinity || always.has(candidate.id)) {
+    if (floor === -Infinity || stored) {
       scoreInto(out, own, stream, candidate, isSupply, factors);
       continue;
     }
-    const candidateCeiling = perUnitCeiling(candidate, factors);
     const ceiling = isSupply
-      ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, candidateCeiling)
-      : pairScoreCeiling(candidate.annualQuantity, candidateCeiling, quantity, perUnit);
+      ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, demandUnit)
+      : pairScoreCeiling(candidate.annualQuantity, candidateCeiling, quantity, demandUnit);
     if (ceiling >= floor && ceilingAt(ceiling, stream, candidate, lossPerKm) >= floor) {
       scoreInto(out, own, stream, candidate, isSupply, factors);
     } else {
@@ -155,7 +181,6 @@ export function scoreAgainstBounded(
       laterCeilings.push(ceiling);
     }
   }
-  let skipped = 0;
   for (let i = 0; i < later.length; i++) {
     const candidate = later[i];
     const ceiling = laterCeilings[i];
