@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { counterpartPartitions, maxReachKm, partitionOf, type Category } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
+import { CeilingFacts, ceilingFactsOf } from './pair-scoring';
 import { parseStoredFloors, StoredFloors, storedRank } from './rank-floors';
 import { reachBox } from './reach-box';
 
@@ -31,6 +32,8 @@ function cellOf(latitude: number, longitude: number, cell: number): number {
 
 interface Entry {
   stream: MatchableStream;
+  /** What the score ceilings read of the stream (scoreAgainstBounded). */
+  facts: CeilingFacts;
   floors: StoredFloors | null;
   /** Score of the K-th best stored pair (K = floors.k); -Infinity when unknown or the list is shorter. */
   kthBest: number;
@@ -118,9 +121,14 @@ export class MatchStateCache {
    * Active streams of the opposite direction, in the partitions `s` can pair with, inside its reach box,
    * of other companies: what MatchingService.loadCandidates selects, without the pairs the engine
    * rejects by partition. With `kthBest`, it also receives each candidate's K-th best stored score
-   * for that K (-Infinity when unknown, taken for another K, or the list is shorter), in the same order.
+   * for that K (-Infinity when unknown, taken for another K, or the list is shorter), in the same order;
+   * with `facts`, what the score ceilings read of each candidate (scoreAgainstBounded), in that order too.
    */
-  candidatesOf(s: MatchableStream, kthBest?: { k: number; scores: number[] }): MatchableStream[] {
+  candidatesOf(
+    s: MatchableStream,
+    kthBest?: { k: number; scores: number[] },
+    facts?: CeilingFacts[],
+  ): MatchableStream[] {
     const out: MatchableStream[] = [];
     const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
     if (!grid) return out;
@@ -148,6 +156,7 @@ export class MatchStateCache {
             ) {
               out.push(e.stream);
               if (kthBest) kthBest.scores.push(e.floors?.k === kthBest.k ? e.kthBest : -Infinity);
+              if (facts) facts.push(e.facts);
             }
           }
         }
@@ -164,6 +173,7 @@ export class MatchStateCache {
     }
     const entry: Entry = {
       stream,
+      facts: ceilingFactsOf(stream),
       floors,
       kthBest: (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity,
       latitude: stream.site.latitude,

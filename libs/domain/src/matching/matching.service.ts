@@ -23,7 +23,7 @@ import {
   StreamRow,
   toMatchable,
 } from './matching.types';
-import { scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
+import { CeilingFacts, scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import {
   floorOffset,
@@ -240,7 +240,8 @@ export class MatchingService {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const kthBest = { k: this.k, scores: [] as number[] };
-      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream, kthBest) : [];
+      const facts: CeilingFacts[] = [];
+      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream, kthBest, facts) : [];
       const lookupMs = performance.now() - started;
       const { pairs: newPairs, skipped } = scoreAgainstBounded(
         stream,
@@ -248,6 +249,8 @@ export class MatchingService {
         this.k,
         kthBest.scores,
         stored,
+        CURRENT_FACTOR_SET,
+        facts,
       );
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);

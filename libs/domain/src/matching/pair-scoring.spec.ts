@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { heatStream as heat } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
 import { pairKey, topK } from './pair-ranking';
-import { scoreAgainst, scoreAgainstBounded } from './pair-scoring';
+import { CURRENT_FACTOR_SET } from '@symbiose/engine';
+import { ceilingFactsOf, scoreAgainst, scoreAgainstBounded } from './pair-scoring';
 
 const counterpartOf = (s: MatchableStream) => (p: { supplyId: string; demandId: string }) =>
   s.direction === 'supply' ? p.demandId : p.supplyId;
@@ -83,6 +84,17 @@ describe('scoreAgainstBounded', () => {
             specs.map((c) => c.floor),
             always,
           );
+          // The facts the worker's state keeps per stream give the same result as working them out here.
+          const withFacts = scoreAgainstBounded(
+            s,
+            candidates,
+            k,
+            specs.map((c) => c.floor),
+            always,
+            CURRENT_FACTOR_SET,
+            candidates.map((c) => ceilingFactsOf(c)),
+          );
+          expect(withFacts).toEqual(bounded);
           const other = counterpartOf(s);
           const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
           // Nothing invented: every pair returned is scoreAgainst's, unchanged.
@@ -95,6 +107,13 @@ describe('scoreAgainstBounded', () => {
             if (own.has(key) || p.score >= floors.get(other(p))! || always.has(other(p))) {
               expect(got.has(key)).toBe(true);
             }
+          }
+          // Nothing unneeded either: a pair below the stream's K-th best and its counterpart's is left out.
+          const kthScore = full.length >= k ? topK(full, k)[k - 1].score : -Infinity;
+          for (const p of bounded.pairs) {
+            expect(p.score >= kthScore || p.score >= floors.get(other(p))! || always.has(other(p))).toBe(
+              true,
+            );
           }
           expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
             topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),

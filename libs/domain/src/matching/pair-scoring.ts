@@ -5,7 +5,7 @@ import {
   CURRENT_FACTOR_SET,
   FactorSet,
   flagsFromMask,
-  greatCircleKm,
+  chordKm,
   heatPairCeiling,
   pairScoreCeiling,
   perUnitCeiling,
@@ -14,6 +14,7 @@ import {
   scorePair,
   scorePairInto,
   temperatureCOf,
+  unitVector,
 } from '@symbiose/engine';
 import { MatchableStream, ScoredPair } from './matching.types';
 
@@ -56,6 +57,37 @@ function pairFromBuffer(b: ScoreBuffer, supply: MatchableStream, demand: Matchab
     gross: b.grossCo2,
     deducted: b.deductedCo2,
     flags: sharedFlags(b.flagsMask),
+  };
+}
+
+/**
+ * What the score ceilings read of a stream, worked out once per stream (the matcher's in-memory state
+ * keeps them beside each stream) instead of once per candidate pair.
+ */
+export interface CeilingFacts {
+  /** perUnitCeiling under CURRENT_FACTOR_SET. */
+  perUnit: number;
+  /** purityPctOf (NaN outside CO2 and hydrogen). */
+  purity: number;
+  /** temperatureCOf (NaN when not a number). */
+  temperature: number;
+  belgium: boolean;
+  /** Position on the unit sphere (chordKm). */
+  x: number;
+  y: number;
+  z: number;
+}
+
+export function ceilingFactsOf(s: MatchableStream, factors: FactorSet = CURRENT_FACTOR_SET): CeilingFacts {
+  const [x, y, z] = unitVector(s.site.latitude, s.site.longitude);
+  return {
+    perUnit: perUnitCeiling(s, factors),
+    purity: purityPctOf(s),
+    temperature: temperatureCOf(s),
+    belgium: s.site.country === 'BE',
+    x,
+    y,
+    z,
   };
 }
 
@@ -126,98 +158,118 @@ export function scoreAgainstBounded(
   counterpartKthBest: readonly number[],
   always: { has(counterpartId: string): boolean },
   factors: FactorSet = CURRENT_FACTOR_SET,
+  candidateFacts?: readonly CeilingFacts[],
 ): BoundedScoring {
   const out: ScoredPair[] = [];
+  // Per pair in `out`: its counterpart's K-th best (-Infinity for stored pairs and lists not full).
+  const outFloors: number[] = [];
   const own = new TopScores(k);
   const isSupply = stream.direction === 'supply';
-  const purity = purityPctOf(stream);
+  const self = ceilingFactsOf(stream, factors);
+  const purity = self.purity;
   const checkPurity = !Number.isNaN(purity);
   const quantity = stream.annualQuantity;
-  const perUnit = perUnitCeiling(stream, factors);
+  const perUnit = self.perUnit;
   const lossPerKm = arrivalLossPerKm(stream.category, factors);
   const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
-  const temperature = temperatureCOf(stream);
+  // Facts worked out beforehand are for the current factor set only.
+  const facts = factors === CURRENT_FACTOR_SET ? candidateFacts : undefined;
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
   // distance (tightened there once, if still needed).
-  const later: MatchableStream[] = [];
+  const later: number[] = [];
   const laterCeilings: number[] = [];
   let skipped = 0;
   for (let i = 0; i < candidates.length; i++) {
     const candidate = candidates[i];
     if (candidate.companyId === stream.companyId || candidate.id === stream.id) continue;
-    if (checkPurity && (isSupply ? purity < purityPctOf(candidate) : purityPctOf(candidate) < purity))
-      continue;
+    const f = facts ? facts[i] : ceilingFactsOf(candidate, factors);
+    if (checkPurity && (isSupply ? purity < f.purity : f.purity < purity)) continue;
     const stored = always.has(candidate.id);
-    const candidateCeiling = perUnitCeiling(candidate, factors);
     // Heat: the temperatures tighten the demand's side (a heat pump's electricity), or reject the pair.
     const demandUnit = !heatCeiling
       ? isSupply
-        ? candidateCeiling
+        ? f.perUnit
         : perUnit
       : isSupply
-        ? heatCeiling(
-            temperature,
-            temperatureCOf(candidate),
-            candidateCeiling,
-            candidate.site.country === 'BE',
-          )
-        : heatCeiling(temperatureCOf(candidate), temperature, perUnit, stream.site.country === 'BE');
+        ? heatCeiling(self.temperature, f.temperature, f.perUnit, f.belgium)
+        : heatCeiling(f.temperature, self.temperature, perUnit, self.belgium);
     if (demandUnit === -Infinity && !stored) {
       skipped++;
       continue;
     }
     const floor = counterpartKthBest[i];
     if (floor === -Infinity || stored) {
-      scoreInto(out, own, stream, candidate, isSupply, factors);
+      scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, -Infinity);
       continue;
     }
     const ceiling = isSupply
       ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, demandUnit)
-      : pairScoreCeiling(candidate.annualQuantity, candidateCeiling, quantity, demandUnit);
-    if (ceiling >= floor && ceilingAt(ceiling, stream, candidate, lossPerKm) >= floor) {
-      scoreInto(out, own, stream, candidate, isSupply, factors);
+      : pairScoreCeiling(candidate.annualQuantity, f.perUnit, quantity, demandUnit);
+    if (ceiling >= floor && ceilingAt(ceiling, self, f, lossPerKm) >= floor) {
+      scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, floor);
     } else {
-      later.push(candidate);
+      later.push(i);
       laterCeilings.push(ceiling);
     }
   }
-  for (let i = 0; i < later.length; i++) {
-    const candidate = later[i];
-    const ceiling = laterCeilings[i];
-    if (ceiling < own.floor || ceilingAt(ceiling, stream, candidate, lossPerKm) < own.floor) skipped++;
-    else scoreInto(out, own, stream, candidate, isSupply, factors);
+  for (let j = 0; j < later.length; j++) {
+    const i = later[j];
+    const candidate = candidates[i];
+    const ceiling = laterCeilings[j];
+    if (ceiling < own.floor) {
+      skipped++;
+      continue;
+    }
+    const f = facts ? facts[i] : ceilingFactsOf(candidate, factors);
+    if (ceilingAt(ceiling, self, f, lossPerKm) < own.floor) skipped++;
+    else scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, Infinity);
   }
+  // A pair that ranks below the stream's final K-th best and below its counterpart's K-th best enters
+  // neither list: left out, as if it had been skipped (a CO2 or hydrogen stream that is the smaller
+  // side ties on its ceiling with thousands of candidates, and they all qualify).
+  const finalFloor = own.floor;
+  let kept = 0;
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i];
+    if (p.score >= finalFloor || p.score >= outFloors[i]) out[kept++] = p;
+  }
+  out.length = kept;
   return { pairs: out, skipped };
 }
 
-/** A pair's score ceiling tightened by heat's loss over its distance (unchanged for the other categories). */
-function ceilingAt(
-  ceiling: number,
-  stream: MatchableStream,
-  candidate: MatchableStream,
-  lossPerKm: number,
-): number {
+/**
+ * A pair's score ceiling tightened by heat's loss over its distance (unchanged for the other
+ * categories); the chord bounds the distance from below without trigonometry.
+ */
+function ceilingAt(ceiling: number, a: CeilingFacts, b: CeilingFacts, lossPerKm: number): number {
   if (lossPerKm === 0) return ceiling;
-  const { latitude, longitude } = stream.site;
-  const km = greatCircleKm(latitude, longitude, candidate.site.latitude, candidate.site.longitude);
-  return ceiling * arrivalAt(lossPerKm, km);
+  return ceiling * arrivalAt(lossPerKm, chordKm(a.x, a.y, a.z, b.x, b.y, b.z));
 }
 
-/** Scores (stream, candidate) into `out` and the stream's running top scores when the pair qualifies. */
+/**
+ * Scores (stream, candidate) into the stream's running top scores when the pair qualifies, and into
+ * `out` unless it can enter neither list: below the counterpart's K-th best (`counterpartFloor`) and
+ * below the stream's K-th best so far (which only rises).
+ */
 function scoreInto(
   out: ScoredPair[],
+  outFloors: number[],
   own: TopScores,
   stream: MatchableStream,
   candidate: MatchableStream,
   isSupply: boolean,
   factors: FactorSet,
+  counterpartFloor: number,
 ): void {
   const b = BUFFER;
   const supply = isSupply ? stream : candidate;
   const demand = isSupply ? candidate : stream;
   if (!scorePairInto(b, supply, demand, factors)) return;
-  own.add(b.netCo2);
+  const score = b.netCo2;
+  own.add(score);
+  if (score < counterpartFloor && score < own.floor) return;
   out.push(pairFromBuffer(b, supply, demand));
+  outFloors.push(counterpartFloor);
 }
 
 const BUFFER = new ScoreBuffer();
