@@ -200,7 +200,7 @@ export async function incrementalScenario(
       ctx.log(
         `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
           `(compute ${fmt(job.computeMs)} (CPU ${fmt(job.computeCpuMs)}), sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}; after commit ${fmt(job.afterCommitMs)}: ${job.deferred} deferred rows and floors), ` +
-          `${job.candidates} candidates (${job.skipped} not scored: ceiling below both lists' K-th best), ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
+          `${job.candidates} candidates (${job.skipped} not scored: ceiling below both lists' K-th best or temperatures rejected), ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
           `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,
       );
@@ -342,8 +342,9 @@ export async function incrementalScenario(
         `supply) or ${active('supply').toLocaleString('en-US')} active supplies (for a new demand). Every sample was checked beforehand to have at least one qualifying ` +
         `counterpart. ${options.store} Per sample the ` +
         `matcher left ${fmt(avg(all.map((j) => j.skipped)))} candidates unscored on average (their score ceiling ` +
-        `could reach neither the new stream's K-th best so far nor the counterpart's stored K-th best), found ` +
-        `${fmt(avg(all.map((j) => j.pairs)))} qualifying pairs on average (max ` +
+        `could reach neither the new stream's K-th best so far nor the counterpart's stored K-th best, or — heat — ` +
+        `the engine rejects the pair for its temperatures), handed on ` +
+        `${fmt(avg(all.map((j) => j.pairs)))} qualifying pairs that can enter a list on average (max ` +
         `${Math.max(...all.map((j) => j.pairs)).toLocaleString('en-US')}), kept ${fmt(avg(all.map((j) => j.kept)))} ` +
         `and recomputed ${fmt(avg(all.map((j) => j.recomputedCounterparts)))} counterparts; ` +
         `${all.filter((j) => j.deferred > 0).length} of ${all.length} samples had more than MATCH_DEFER_AFTER ` +

@@ -41,7 +41,7 @@ export interface FullMatchResult {
 }
 
 /**
- * Receives kept pairs while the run goes on (a supply's top K is final once the supply is done), in
+ * Receives kept pairs while the run goes on (a stream's top K is final once the stream is done), in
  * batches of at least `batch`, so a caller can write them while the rest is scored.
  */
 export interface FinalPairsSink {
@@ -286,7 +286,6 @@ export async function matchFromScratch(
   const top = new TopK(k);
   // A supply's worst kept pair once its top K is full (null: every qualifying pair of it is kept).
   const supplyWorst = new Map<string, ScoredPair | null>();
-  const demandSideOnly: ScoredPair[] = [];
   // Per-stream scratch: the candidates' partition, id and score ceiling.
   const candPartition: Partition[] = [];
   let candId = new Int32Array(1024);
@@ -433,10 +432,6 @@ export async function matchFromScratch(
         if (items.length === k) worst = items[0];
         for (const p of items) kept.push(p);
         supplyWorst.set(stream.id, worst);
-        if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
-          onFinalPairs.take(kept.slice(handedOver));
-          handedOver = kept.length;
-        }
       } else {
         for (const p of items) {
           const worst = supplyWorst.get(p.supplyId);
@@ -446,10 +441,21 @@ export async function matchFromScratch(
               (worst.demandId === p.demandId ||
                 ranksBefore(p.score, p.energy, p.routeKm, p.supplyId, p.demandId, worst)));
           if (inSupplyTop) pool.push(p);
-          else demandSideOnly.push(p);
+          else kept.push(p);
         }
       }
       top.clear();
+      // A stream's K best are final once it is done: handed over for writing while the rest is scored
+      // (a demand's too, so the largest category's demand-side pairs are not all left for after its
+      // scoring). The supplies' come in supply order; a batch of demands' is put in (supply, demand)
+      // order for the indexes.
+      if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
+        const batch = kept.splice(handedOver);
+        if (!isSupply) batch.sort(byPair);
+        for (const p of batch) kept.push(p);
+        onFinalPairs.take(batch);
+        handedOver = kept.length;
+      }
       done++;
       if (onProgress && (done % progressStep === 0 || done === total)) {
         await onProgress(done, total);
@@ -460,7 +466,8 @@ export async function matchFromScratch(
       }
     }
   }
-  demandSideOnly.sort(byPair);
-  for (const p of demandSideOnly) kept.push(p);
+  // The rest, not handed over, in (supply, demand) order as well.
+  const rest = kept.splice(handedOver).sort(byPair);
+  for (const p of rest) kept.push(p);
   return { kept, handedOver, qualifying, scored, skipped };
 }

@@ -37,6 +37,8 @@ interface Entry {
   floors: StoredFloors | null;
   /** Score of the K-th best stored pair (K = floors.k); -Infinity when unknown or the list is shorter. */
   kthBest: number;
+  /** floors.k (0 when unknown), on the entry so the grid scan does not load the floors. */
+  floorsK: number;
   /** What the grid scan reads, on the entry itself: one object per candidate, not three. */
   latitude: number;
   longitude: number;
@@ -155,7 +157,7 @@ export class MatchStateCache {
               longitude <= box.maxLon
             ) {
               out.push(e.stream);
-              if (kthBest) kthBest.scores.push(e.floors?.k === kthBest.k ? e.kthBest : -Infinity);
+              if (kthBest) kthBest.scores.push(e.floorsK === kthBest.k ? e.kthBest : -Infinity);
               if (facts) facts.push(e.facts);
             }
           }
@@ -176,6 +178,7 @@ export class MatchStateCache {
       facts: ceilingFactsOf(stream),
       floors,
       kthBest: (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity,
+      floorsK: floors?.k ?? 0,
       latitude: stream.site.latitude,
       longitude: stream.site.longitude,
       companyId: stream.companyId,
