@@ -124,7 +124,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     ladderRepeat: int(env, 'BENCH_LADDER_REPEAT', 1, 1),
     ladderIncrementalSamples: int(env, 'BENCH_LADDER_INCREMENTAL_SAMPLES', 10, 1),
     rematchTimeoutS: int(env, 'BENCH_REMATCH_TIMEOUT_S', 420, 1),
-    rematchRepeat: int(env, 'BENCH_REMATCH_REPEAT', 1, 1),
+    rematchRepeat: int(env, 'BENCH_REMATCH_REPEAT', 3, 1),
     naiveSupplies: int(env, 'BENCH_NAIVE_SUPPLIES', 300, 1),
     getRates: list(env, 'BENCH_GET_RATES', [50, 150]),
     postRates: list(env, 'BENCH_POST_RATES', [10]),
