@@ -9,6 +9,7 @@ export interface MatchRunView {
   id: string;
   status: 'queued' | 'running' | 'done' | 'failed';
   reason: string;
+  /** Active streams the run matches (each finds its own top K), and how many of them are done. */
   total: number;
   done: number;
   matchesWritten: number;
