@@ -70,6 +70,11 @@ function worse(a: ScoredPair, b: ScoredPair): boolean {
   return ranksBefore(b.score, b.energy, b.routeKm, b.supplyId, b.demandId, a);
 }
 
+/** A pair object of the run; `fresh`: made by the demand pass (reusable once no buffer holds it). */
+interface RunPair extends ScoredPair {
+  fresh: boolean;
+}
+
 /**
  * The k best pairs seen so far as a binary heap with the worst on top, so `admits` is one comparison
  * and an insert into a full buffer costs log k. The scores sit in a typed array beside the heap: the
@@ -77,7 +82,7 @@ function worse(a: ScoredPair, b: ScoredPair): boolean {
  * a cache miss) and only a tie asks the pairs for the rest of the order.
  */
 class TopK {
-  private readonly heap: ScoredPair[] = [];
+  private readonly heap: RunPair[] = [];
   private readonly scores: Float64Array;
   constructor(private readonly k: number) {
     this.scores = new Float64Array(k);
@@ -91,7 +96,7 @@ class TopK {
   }
 
   /** Call only after `admits` said yes. Returns the pair it evicted, if any. */
-  insert(p: ScoredPair): ScoredPair | null {
+  insert(p: RunPair): RunPair | null {
     const h = this.heap;
     const sc = this.scores;
     const s = p.score;
@@ -136,7 +141,7 @@ class TopK {
   }
 
   /** The pairs held, in heap order (unsorted). */
-  get items(): readonly ScoredPair[] {
+  get items(): readonly RunPair[] {
     return this.heap;
   }
 
@@ -160,6 +165,8 @@ const YIELD_EVERY_MS = 10;
 interface Partition {
   streams: MatchableStream[];
   index: KDBush;
+  /** Each stream's position in its side's sorted list (the argument of partitionsOf). */
+  ordinal: Int32Array;
   company: Int32Array;
   quantity: Float64Array;
   ceiling: Float64Array;
@@ -176,12 +183,16 @@ interface Partition {
 
 function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: MatchableStream) => number) {
   const byKey = new Map<string, MatchableStream[]>();
-  for (const s of streams) {
+  const ordinals = new Map<string, number[]>();
+  streams.forEach((s, i) => {
     const key = partitionOf(s);
     const list = byKey.get(key) ?? [];
     list.push(s);
     byKey.set(key, list);
-  }
+    const at = ordinals.get(key) ?? [];
+    at.push(i);
+    ordinals.set(key, at);
+  });
   const partitions = new Map<string, Partition>();
   for (const [key, list] of byKey) {
     const n = list.length;
@@ -189,6 +200,7 @@ function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: Matcha
     const p: Partition = {
       streams: list,
       index,
+      ordinal: Int32Array.from(ordinals.get(key)!),
       company: new Int32Array(n),
       quantity: new Float64Array(n),
       ceiling: new Float64Array(n),
@@ -242,6 +254,42 @@ function mthLargest(a: Float64Array, n: number, m: number): number {
   return a[target];
 }
 
+interface Seeds {
+  seedStart: Int32Array;
+  seedPairs: RunPair[];
+  seedSupply: Int32Array;
+}
+
+/**
+ * The supply pass's kept pairs grouped by demand (positions in `demands`), with each pair's supply
+ * position: a demand's pairs are seedPairs[seedStart[i] … seedStart[i + 1]).
+ */
+function seedsByDemand(
+  kept: readonly RunPair[],
+  supplies: readonly MatchableStream[],
+  demands: readonly MatchableStream[],
+): Seeds {
+  const supplyAt = new Map(supplies.map((s, i) => [s.id, i]));
+  const demandAt = new Map(demands.map((d, i) => [d.id, i]));
+  const demandOf = new Int32Array(kept.length);
+  const seedStart = new Int32Array(demands.length + 1);
+  kept.forEach((p, j) => {
+    const d = demandAt.get(p.demandId)!;
+    demandOf[j] = d;
+    seedStart[d + 1]++;
+  });
+  for (let d = 0; d < demands.length; d++) seedStart[d + 1] += seedStart[d];
+  const next = seedStart.slice(0, demands.length);
+  const seedPairs = new Array<RunPair>(kept.length);
+  const seedSupply = new Int32Array(kept.length);
+  kept.forEach((p, j) => {
+    const at = next[demandOf[j]]++;
+    seedPairs[at] = p;
+    seedSupply[at] = supplyAt.get(p.supplyId)!;
+  });
+  return { seedStart, seedPairs, seedSupply };
+}
+
 /** Candidates a stream scores first (those with the highest ceilings), as a multiple of K. */
 const FIRST_PASS_FACTOR = 2;
 
@@ -278,14 +326,21 @@ export async function matchFromScratch(
   const supplyPartitions = partitionsOf(supplies, companyOf);
   const demandPartitions = partitionsOf(demands, companyOf);
   const buffer = new ScoreBuffer();
-  const kept: ScoredPair[] = [];
-  const pool: ScoredPair[] = [];
+  const kept: RunPair[] = [];
+  const pool: RunPair[] = [];
   let qualifying = 0;
   let scored = 0;
   let skipped = 0;
   const top = new TopK(k);
-  // A supply's worst kept pair once its top K is full (null: every qualifying pair of it is kept).
-  const supplyWorst = new Map<string, ScoredPair | null>();
+  // The supplies' top K by demand (filled after the supply pass): a demand's buffer starts with its
+  // pairs from them, already scored, and its candidates among those supplies are not scored again.
+  let seeds: Seeds = {
+    seedStart: new Int32Array(demands.length + 1),
+    seedPairs: [],
+    seedSupply: new Int32Array(0),
+  };
+  // seeded[supply ordinal] = ordinal of the demand being matched when that supply's pair seeded it.
+  const seeded = new Int32Array(supplies.length).fill(-1);
   // Per-stream scratch: the candidates' partition, id and score ceiling.
   const candPartition: Partition[] = [];
   let candId = new Int32Array(1024);
@@ -304,8 +359,18 @@ export async function matchFromScratch(
   for (const side of [supplies, demands]) {
     const isSupply = side === supplies;
     const counterparts = isSupply ? demandPartitions : supplyPartitions;
+    if (!isSupply) seeds = seedsByDemand(kept, supplies, demands);
+    const { seedStart, seedPairs, seedSupply } = seeds;
     for (let i = 0; i < side.length; i++) {
       const stream = side[i];
+      if (!isSupply) {
+        for (let j = seedStart[i]; j < seedStart[i + 1]; j++) {
+          const pair = seedPairs[j];
+          seeded[seedSupply[j]] = i;
+          if (top.admits(pair.score, pair.energy, pair.routeKm, pair.supplyId, pair.demandId))
+            top.insert(pair);
+        }
+      }
       const box = reachBox(stream);
       const company = companyOf(stream);
       const quantity = stream.annualQuantity;
@@ -327,6 +392,11 @@ export async function matchFromScratch(
         for (let f = 0; f < found; f++) {
           const id = foundIds[f];
           if (p.company[id] === company) continue;
+          // Scored by the supply already (its top K seeded this demand's buffer).
+          if (!isSupply && seeded[p.ordinal[id]] === i) {
+            skipped++;
+            continue;
+          }
           // Less pure than the demand needs: the engine rejects it (see purityPctOf), so it is not scored.
           if (isSupply ? purity < p.purity[id] : p.purity[id] < purity) {
             skipped++;
@@ -407,7 +477,7 @@ export async function matchFromScratch(
           const b = buffer;
           const score = b.netCo2;
           if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
-          const pair = pool.pop() ?? ({} as ScoredPair);
+          const pair = pool.pop() ?? ({} as RunPair);
           pair.supplyId = supply.id;
           pair.demandId = demand.id;
           pair.category = supply.category;
@@ -421,28 +491,19 @@ export async function matchFromScratch(
           pair.gross = b.grossCo2;
           pair.deducted = b.deductedCo2;
           pair.flags = sharedFlags(b.flagsMask);
+          pair.fresh = !isSupply;
           const evicted = top.insert(pair);
-          if (evicted) pool.push(evicted);
+          // Seeds are kept pairs: never reused.
+          if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
         }
       }
       candPartition.length = 0;
       const items = top.items;
       if (isSupply) {
-        let worst: ScoredPair | null = null;
-        if (items.length === k) worst = items[0];
         for (const p of items) kept.push(p);
-        supplyWorst.set(stream.id, worst);
       } else {
-        for (const p of items) {
-          const worst = supplyWorst.get(p.supplyId);
-          const inSupplyTop =
-            worst === null ||
-            (worst !== undefined &&
-              (worst.demandId === p.demandId ||
-                ranksBefore(p.score, p.energy, p.routeKm, p.supplyId, p.demandId, worst)));
-          if (inSupplyTop) pool.push(p);
-          else kept.push(p);
-        }
+        // The demand's own pairs (not seeds) are in no supply's top K: kept for the demand's sake.
+        for (const p of items) if (p.fresh) kept.push(p);
       }
       top.clear();
       // A stream's K best are final once it is done: handed over for writing while the rest is scored
