@@ -37,6 +37,8 @@ export {
   arrivalCeiling,
   arrivalLossPerKm,
   heatPairCeiling,
+  type HeatPairCeiling,
+  pairCeilingOf,
   pairScoreCeiling,
   perUnitCeiling,
   temperatureCOf,

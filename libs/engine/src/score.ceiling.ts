@@ -105,6 +105,13 @@ export function temperatureCOf(s: StreamFacts): number {
   return typeof t === 'number' ? t : NaN;
 }
 
+export type HeatPairCeiling = (
+  supplyTempC: number,
+  demandTempC: number,
+  demandCeiling: number,
+  demandInBelgium: boolean,
+) => number;
+
 /**
  * Heat: a per-unit ceiling for one pair from the two temperatures, to use as the demand's side of
  * `pairScoreCeiling`. A supply too cold for direct exchange needs the receiver's heat pump, whose
@@ -115,9 +122,7 @@ export function temperatureCOf(s: StreamFacts): number {
  * ceiling unchanged under a factor set with a negative number. Made once per factor set: the matcher
  * calls it for every heat candidate.
  */
-export function heatPairCeiling(
-  factors: FactorSet = CURRENT_FACTOR_SET,
-): (supplyTempC: number, demandTempC: number, demandCeiling: number, demandInBelgium: boolean) => number {
+export function heatPairCeiling(factors: FactorSet = CURRENT_FACTOR_SET): HeatPairCeiling {
   const C = constantsFor(factors);
   const v = C.values;
   const checked = nonNegative(C);
@@ -152,6 +157,29 @@ export function pairScoreCeiling(
   const q = supplyQuantity < demandQuantity ? supplyQuantity : demandQuantity;
   const u = supplyCeiling < demandCeiling ? supplyCeiling : demandCeiling;
   return q * u * MARGIN;
+}
+
+/**
+ * `pairScoreCeiling` from both sides' facts, with the demand's per-unit side tightened by the two
+ * temperatures when `heat` (heatPairCeiling) is given; -Infinity when the engine rejects the pair for
+ * its temperatures. What both matchers compute per candidate.
+ */
+export function pairCeilingOf(
+  heat: HeatPairCeiling | null,
+  supplyQuantity: number,
+  supplyCeiling: number,
+  supplyTempC: number,
+  demandQuantity: number,
+  demandCeiling: number,
+  demandTempC: number,
+  demandInBelgium: boolean,
+): number {
+  let unit = demandCeiling;
+  if (heat) {
+    unit = heat(supplyTempC, demandTempC, demandCeiling, demandInBelgium);
+    if (unit === -Infinity) return -Infinity;
+  }
+  return pairScoreCeiling(supplyQuantity, supplyCeiling, demandQuantity, unit);
 }
 
 const nonNegativeCache = new WeakMap<EngineConstants, boolean>();

@@ -1,24 +1,19 @@
 import {
   arrivalAt,
   arrivalLossPerKm,
-  CANONICAL_UNIT,
   chordKm,
   counterpartPartitions,
   CURRENT_FACTOR_SET,
   heatPairCeiling,
-  pairScoreCeiling,
+  pairCeilingOf,
   partitionOf,
-  perUnitCeiling,
-  purityPctOf,
   ScoreBuffer,
   scorePairInto,
-  temperatureCOf,
-  unitVector,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
-import { sharedFlags } from './pair-scoring';
+import { ceilingFactsOf, pairFromBuffer } from './pair-scoring';
 import { reachBox } from './reach-box';
 
 export interface FullMatchResult {
@@ -213,13 +208,16 @@ function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: Matcha
     };
     list.forEach((s, i) => {
       index.add(s.site.longitude, s.site.latitude);
+      const f = ceilingFactsOf(s);
       p.company[i] = companyOf(s);
       p.quantity[i] = s.annualQuantity;
-      p.ceiling[i] = perUnitCeiling(s, CURRENT_FACTOR_SET);
-      p.purity[i] = purityPctOf(s);
-      p.temperature[i] = temperatureCOf(s);
-      p.belgium[i] = s.site.country === 'BE' ? 1 : 0;
-      [p.x[i], p.y[i], p.z[i]] = unitVector(s.site.latitude, s.site.longitude);
+      p.ceiling[i] = f.perUnit;
+      p.purity[i] = f.purity;
+      p.temperature[i] = f.temperature;
+      p.belgium[i] = f.belgium ? 1 : 0;
+      p.x[i] = f.x;
+      p.y[i] = f.y;
+      p.z[i] = f.z;
     });
     index.finish();
     partitions.set(key, p);
@@ -374,15 +372,9 @@ export async function matchFromScratch(
       const box = reachBox(stream);
       const company = companyOf(stream);
       const quantity = stream.annualQuantity;
-      const perUnit = perUnitCeiling(stream, CURRENT_FACTOR_SET);
-      const purity = purityPctOf(stream);
+      const { perUnit, purity, temperature, belgium, x, y, z } = ceilingFactsOf(stream);
       const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
-      const lat = stream.site.latitude;
-      const lon = stream.site.longitude;
-      const isHeat = stream.category === 'heat';
-      const temperature = temperatureCOf(stream);
-      const belgium = stream.site.country === 'BE';
-      const [x, y, z] = unitVector(lat, lon);
+      const heat = stream.category === 'heat' ? heatCeiling : null;
       let n = 0;
       for (const key of counterpartPartitions(stream)) {
         const p = counterparts.get(key);
@@ -413,24 +405,32 @@ export async function matchFromScratch(
             selectScratch = new Float64Array(grow);
             later = new Int32Array(grow);
           }
-          let ceilingScore: number;
-          if (isHeat) {
-            // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted)
-            // or the pair is rejected outright.
-            const unit = isSupply
-              ? heatCeiling(temperature, p.temperature[id], p.ceiling[id], p.belgium[id] === 1)
-              : heatCeiling(p.temperature[id], temperature, perUnit, belgium);
-            if (unit === -Infinity) {
-              skipped++;
-              continue;
-            }
-            ceilingScore = isSupply
-              ? pairScoreCeiling(quantity, perUnit, p.quantity[id], unit)
-              : pairScoreCeiling(p.quantity[id], p.ceiling[id], quantity, unit);
-          } else {
-            ceilingScore = isSupply
-              ? pairScoreCeiling(quantity, perUnit, p.quantity[id], p.ceiling[id])
-              : pairScoreCeiling(p.quantity[id], p.ceiling[id], quantity, perUnit);
+          // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted)
+          // or the pair is rejected outright.
+          const ceilingScore = isSupply
+            ? pairCeilingOf(
+                heat,
+                quantity,
+                perUnit,
+                temperature,
+                p.quantity[id],
+                p.ceiling[id],
+                p.temperature[id],
+                p.belgium[id] === 1,
+              )
+            : pairCeilingOf(
+                heat,
+                p.quantity[id],
+                p.ceiling[id],
+                p.temperature[id],
+                quantity,
+                perUnit,
+                temperature,
+                belgium,
+              );
+          if (ceilingScore === -Infinity) {
+            skipped++;
+            continue;
           }
           candPartition[n] = p;
           candId[n] = id;
@@ -477,20 +477,7 @@ export async function matchFromScratch(
           const b = buffer;
           const score = b.netCo2;
           if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
-          const pair = pool.pop() ?? ({} as RunPair);
-          pair.supplyId = supply.id;
-          pair.demandId = demand.id;
-          pair.category = supply.category;
-          pair.score = score;
-          pair.energy = b.energySaved;
-          pair.routeKm = b.routeKm;
-          pair.distanceKm = b.distanceKm;
-          pair.exchanged = b.exchanged;
-          pair.exchangedUnit = CANONICAL_UNIT[supply.category];
-          pair.mode = b.mode;
-          pair.gross = b.grossCo2;
-          pair.deducted = b.deductedCo2;
-          pair.flags = sharedFlags(b.flagsMask);
+          const pair = pairFromBuffer(b, supply, demand, pool.pop() ?? ({} as RunPair));
           pair.fresh = !isSupply;
           const evicted = top.insert(pair);
           // Seeds are kept pairs: never reused.

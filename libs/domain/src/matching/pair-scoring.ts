@@ -7,7 +7,7 @@ import {
   flagsFromMask,
   chordKm,
   heatPairCeiling,
-  pairScoreCeiling,
+  pairCeilingOf,
   perUnitCeiling,
   purityPctOf,
   ScoreBuffer,
@@ -42,22 +42,27 @@ export function scoreAgainst(
   return out;
 }
 
-function pairFromBuffer(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): ScoredPair {
-  return {
-    supplyId: supply.id,
-    demandId: demand.id,
-    category: supply.category,
-    score: b.netCo2,
-    energy: b.energySaved,
-    routeKm: b.routeKm,
-    distanceKm: b.distanceKm,
-    exchanged: b.exchanged,
-    exchangedUnit: CANONICAL_UNIT[supply.category],
-    mode: b.mode,
-    gross: b.grossCo2,
-    deducted: b.deductedCo2,
-    flags: sharedFlags(b.flagsMask),
-  };
+/** The scored pair in `b` as a ScoredPair: a new object, or `into` (a reused one) filled in. */
+export function pairFromBuffer<P extends ScoredPair = ScoredPair>(
+  b: ScoreBuffer,
+  supply: MatchableStream,
+  demand: MatchableStream,
+  into: P = {} as P,
+): P {
+  into.supplyId = supply.id;
+  into.demandId = demand.id;
+  into.category = supply.category;
+  into.score = b.netCo2;
+  into.energy = b.energySaved;
+  into.routeKm = b.routeKm;
+  into.distanceKm = b.distanceKm;
+  into.exchanged = b.exchanged;
+  into.exchangedUnit = CANONICAL_UNIT[supply.category];
+  into.mode = b.mode;
+  into.gross = b.grossCo2;
+  into.deducted = b.deductedCo2;
+  into.flags = sharedFlags(b.flagsMask);
+  return into;
 }
 
 /**
@@ -186,14 +191,28 @@ export function scoreAgainstBounded(
     if (checkPurity && (isSupply ? purity < f.purity : f.purity < purity)) continue;
     const stored = always.has(candidate.id);
     // Heat: the temperatures tighten the demand's side (a heat pump's electricity), or reject the pair.
-    const demandUnit = !heatCeiling
-      ? isSupply
-        ? f.perUnit
-        : perUnit
-      : isSupply
-        ? heatCeiling(self.temperature, f.temperature, f.perUnit, f.belgium)
-        : heatCeiling(f.temperature, self.temperature, perUnit, self.belgium);
-    if (demandUnit === -Infinity && !stored) {
+    const ceiling = isSupply
+      ? pairCeilingOf(
+          heatCeiling,
+          quantity,
+          perUnit,
+          self.temperature,
+          candidate.annualQuantity,
+          f.perUnit,
+          f.temperature,
+          f.belgium,
+        )
+      : pairCeilingOf(
+          heatCeiling,
+          candidate.annualQuantity,
+          f.perUnit,
+          f.temperature,
+          quantity,
+          perUnit,
+          self.temperature,
+          self.belgium,
+        );
+    if (ceiling === -Infinity && !stored) {
       skipped++;
       continue;
     }
@@ -202,9 +221,6 @@ export function scoreAgainstBounded(
       scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, -Infinity);
       continue;
     }
-    const ceiling = isSupply
-      ? pairScoreCeiling(quantity, perUnit, candidate.annualQuantity, demandUnit)
-      : pairScoreCeiling(candidate.annualQuantity, f.perUnit, quantity, demandUnit);
     if (ceiling >= floor && ceilingAt(ceiling, self, f, lossPerKm) >= floor) {
       scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, floor);
     } else {
