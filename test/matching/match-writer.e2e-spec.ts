@@ -135,6 +135,32 @@ describe('match writers', () => {
     expect(rows.filter((r) => r.stale)).toHaveLength(1);
   });
 
+  it('writes a call as several statements sent back to back, counting every row once', async () => {
+    expect(pairs.length).toBeGreaterThan(6);
+    const half = Math.floor(pairs.length / 2);
+    // Two rows per statement: the first half inserted, then the whole set upserted (new and stored rows).
+    expect(await asMatcher((m) => insertNewPairs(m, pairs.slice(0, half), 2))).toBe(half);
+    const rescored = pairs.map((p) => ({ ...p, score: p.score + 1 }));
+    expect(await asMatcher((m) => upsertPairs(m, rescored, 2))).toBe(pairs.length);
+    const rows = (await db.query(`SELECT supply_stream_id, demand_stream_id, score FROM matches`)) as {
+      supply_stream_id: string;
+      demand_stream_id: string;
+      score: number;
+    }[];
+    expect(new Map(rows.map((r) => [`${r.supply_stream_id}|${r.demand_stream_id}`, r.score]))).toEqual(
+      new Map(rescored.map((p) => [`${p.supplyId}|${p.demandId}`, p.score])),
+    );
+    // A statement that fails after others were sent fails the call with its own error, and the
+    // transaction keeps nothing (into an empty store, the duplicate is in the last statement).
+    await db.query(`TRUNCATE matches CASCADE`);
+    const refused = await asMatcher((m) => insertNewPairs(m, [...pairs, pairs[0]], 2)).then(
+      () => 'written',
+      (err: unknown) => (err as { driverError?: { code?: string } }).driverError?.code,
+    );
+    expect(refused).toBe('23505');
+    expect(await db.query(`SELECT count(*)::int AS n FROM matches`)).toEqual([{ n: 0 }]);
+  });
+
   it('finds the stored pairs by listing whole streams or by probing each pair, alike', async () => {
     // Every other pair stored, in one call: listing streams (1 pair per stream is enough) and per-pair probes.
     await asMatcher((m) =>

@@ -37,6 +37,7 @@ export {
   arrivalCeiling,
   arrivalLossPerKm,
   heatPairCeiling,
+  heatUnitCeiling,
   type HeatPairCeiling,
   pairCeilingOf,
   pairScoreCeiling,

@@ -14,7 +14,13 @@ import { MATERIAL_TYPES } from './material.taxonomy';
 import { estimatePair, estimateForQuantity, scorePair, ScoreBuffer, scorePairInto } from './pair.engine';
 import { FLAG_BIT, flagsFromMask, type Explanation, type PairEstimate } from './pair.types';
 import { compareEstimates, type RankableEstimate } from './ranking';
-import { arrivalCeiling, heatPairCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import {
+  arrivalCeiling,
+  heatPairCeiling,
+  heatUnitCeiling,
+  pairScoreCeiling,
+  perUnitCeiling,
+} from './score.ceiling';
 import { greatCircleKm } from './geo.distance';
 import { WATER_QUALITIES } from './water.taxonomy';
 
@@ -221,7 +227,8 @@ describe('engine properties', () => {
         if (s.category !== 'heat' || d.category !== 'heat') return;
         const ts = (s.quality as { temperatureC?: unknown }).temperatureC;
         const td = (d.quality as { temperatureC?: unknown }).temperatureC;
-        const unit = heatCeiling(
+        const unit = heatUnitCeiling(
+          heatCeiling,
           typeof ts === 'number' ? ts : NaN,
           typeof td === 'number' ? td : NaN,
           perUnitCeiling(d),

@@ -105,12 +105,35 @@ export function temperatureCOf(s: StreamFacts): number {
   return typeof t === 'number' ? t : NaN;
 }
 
-export type HeatPairCeiling = (
-  supplyTempC: number,
-  demandTempC: number,
-  demandCeiling: number,
-  demandInBelgium: boolean,
-) => number;
+/** What `heatUnitCeiling` reads of a factor set, taken once per factor set by `heatPairCeiling`. */
+export interface HeatPairCeiling {
+  /** False when the factor set has a negative number: the receiver's ceiling is left unchanged. */
+  readonly checked: boolean;
+  readonly approach: number;
+  readonly maxLift: number;
+  readonly carnot: number;
+  readonly gridBe: number;
+  readonly gridNl: number;
+}
+
+/**
+ * Heat: the constants of `heatUnitCeiling` under a factor set. Made once per factor set: a matcher
+ * calls heatUnitCeiling for every heat candidate. Plain data and a plain function rather than a
+ * closure, so the optimising compiler can inline the call into a matcher's candidate loop (a call it
+ * does not inline boxes every number it passes: a tenth of a full re-match went to collecting those).
+ */
+export function heatPairCeiling(factors: FactorSet = CURRENT_FACTOR_SET): HeatPairCeiling {
+  const C = constantsFor(factors);
+  const v = C.values;
+  return {
+    checked: nonNegative(C),
+    approach: v[F.APPROACH],
+    maxLift: v[F.MAX_LIFT],
+    carnot: v[F.CARNOT],
+    gridBe: v[F.GRID_BE],
+    gridNl: v[F.GRID_NL],
+  };
+}
 
 /**
  * Heat: a per-unit ceiling for one pair from the two temperatures, to use as the demand's side of
@@ -119,29 +142,26 @@ export type HeatPairCeiling = (
  * ceiling − grid / COP); the COP and the rejections are the engine's own expressions (heat.savings).
  * Returns -Infinity when the engine rejects the pair for its temperatures (not numbers, a lift above
  * heat_pump.max_lift_k, a COP not above 1), so a matcher may skip it unscored, and the receiver's
- * ceiling unchanged under a factor set with a negative number. Made once per factor set: the matcher
- * calls it for every heat candidate.
+ * ceiling unchanged under a factor set with a negative number.
  */
-export function heatPairCeiling(factors: FactorSet = CURRENT_FACTOR_SET): HeatPairCeiling {
-  const C = constantsFor(factors);
-  const v = C.values;
-  const checked = nonNegative(C);
-  const approach = v[F.APPROACH];
-  const maxLift = v[F.MAX_LIFT];
-  const carnot = v[F.CARNOT];
-  const gridBe = v[F.GRID_BE];
-  const gridNl = v[F.GRID_NL];
-  return (ts, td, demandCeiling, demandInBelgium) => {
-    if (!Number.isFinite(ts) || !Number.isFinite(td)) return -Infinity;
-    if (ts >= td + approach) return demandCeiling;
-    if (td - ts > maxLift) return -Infinity;
-    const tCond = td + approach + KELVIN;
-    const tEvap = ts - approach + KELVIN;
-    const cop = (carnot * tCond) / (tCond - tEvap);
-    if (!(cop > 1)) return -Infinity;
-    if (!checked) return demandCeiling;
-    return demandCeiling - (demandInBelgium ? gridBe : gridNl) / cop;
-  };
+export function heatUnitCeiling(
+  h: HeatPairCeiling,
+  supplyTempC: number,
+  demandTempC: number,
+  demandCeiling: number,
+  demandInBelgium: boolean,
+): number {
+  const ts = supplyTempC;
+  const td = demandTempC;
+  if (!Number.isFinite(ts) || !Number.isFinite(td)) return -Infinity;
+  if (ts >= td + h.approach) return demandCeiling;
+  if (td - ts > h.maxLift) return -Infinity;
+  const tCond = td + h.approach + KELVIN;
+  const tEvap = ts - h.approach + KELVIN;
+  const cop = (h.carnot * tCond) / (tCond - tEvap);
+  if (!(cop > 1)) return -Infinity;
+  if (!h.checked) return demandCeiling;
+  return demandCeiling - (demandInBelgium ? h.gridBe : h.gridNl) / cop;
 }
 
 /** Relative margin over the ceiling: the engine's float results differ from the exact math by ~1e-15. */
@@ -176,7 +196,7 @@ export function pairCeilingOf(
 ): number {
   let unit = demandCeiling;
   if (heat) {
-    unit = heat(supplyTempC, demandTempC, demandCeiling, demandInBelgium);
+    unit = heatUnitCeiling(heat, supplyTempC, demandTempC, demandCeiling, demandInBelgium);
     if (unit === -Infinity) return -Infinity;
   }
   return pairScoreCeiling(supplyQuantity, supplyCeiling, demandQuantity, unit);
