@@ -90,6 +90,32 @@ describe('matchFromScratch', () => {
     expect(new Set(handed).size).toBe(handed.length);
   });
 
+  it("gives every kept pair the engine's numbers, also once the run's number store has grown", async () => {
+    // 100 supplies × 100 demands in one zone, K = 60: over 4,096 pair objects (the store's first size).
+    const streams: MatchableStream[] = [];
+    for (let i = 0; i < 200; i++) {
+      const lat = 51.05 + ((i * 37) % 100) / 1000;
+      const lon = 3.75 + ((i * 53) % 100) / 1000;
+      streams.push(heatStream(i, i % 2 === 0 ? 'supply' : 'demand', lat, lon, 1000 + 37 * i, 90));
+    }
+    const byId = new Map(streams.map((s) => [s.id, s]));
+    const result = await matchFromScratch(streams, 60);
+    expect(result.kept.length).toBeGreaterThan(4096);
+    for (const p of result.kept) {
+      const expected = scorePairOf(byId.get(p.supplyId)!, byId.get(p.demandId)!)!;
+      expect(JSON.parse(JSON.stringify(p))).toEqual(expected);
+      expect([p.score, p.energy, p.routeKm, p.distanceKm, p.exchanged, p.gross, p.deducted]).toEqual([
+        expected.score,
+        expected.energy,
+        expected.routeKm,
+        expected.distanceKm,
+        expected.exchanged,
+        expected.gross,
+        expected.deducted,
+      ]);
+    }
+  });
+
   it('equals brute force across partitions: materials by type, water by quality, CO2 and hydrogen by purity', async () => {
     const qualifyingBy = { heat: 0, material: 0, water: 0, co2: 0, hydrogen: 0 } as Record<string, number>;
     const arbStream = fc.record({

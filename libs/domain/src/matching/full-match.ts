@@ -5,6 +5,7 @@ import {
   counterpartPartitions,
   CURRENT_FACTOR_SET,
   heatPairCeiling,
+  type HeatPairCeiling,
   pairCeilingOf,
   partitionOf,
   ScoreBuffer,
@@ -65,9 +66,105 @@ function worse(a: ScoredPair, b: ScoredPair): boolean {
   return ranksBefore(b.score, b.energy, b.routeKm, b.supplyId, b.demandId, a);
 }
 
-/** A pair object of the run; `fresh`: made by the demand pass (reusable once no buffer holds it). */
-interface RunPair extends ScoredPair {
-  fresh: boolean;
+/** Numbers per pair in PairNumbers: score, energy, route, distance, exchanged, gross, deducted. */
+const NUMBERS = 7;
+
+/** The numbers of a run's pairs, NUMBERS per slot, in one growing Float64Array. */
+class PairNumbers {
+  data = new Float64Array(NUMBERS * 4096);
+  private slots = 0;
+
+  slot(): number {
+    if ((this.slots + 1) * NUMBERS > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    return this.slots++;
+  }
+}
+
+/**
+ * A pair object of the run; `fresh`: made by the demand pass (reusable once no buffer holds it). Its
+ * numbers live in the run's PairNumbers: an object field holding a fractional number is a heap object
+ * of its own, so a plain pair was eight objects, and the run's millions of kept pairs, each copied by
+ * the young-generation collector until promoted, were most of its garbage collection.
+ */
+class RunPair implements ScoredPair {
+  supplyId = '';
+  demandId = '';
+  category = '';
+  exchangedUnit = '';
+  mode = '';
+  flags: string[] = [];
+  fresh = false;
+  private readonly at: number;
+
+  constructor(private readonly numbers: PairNumbers) {
+    this.at = numbers.slot() * NUMBERS;
+  }
+
+  get score(): number {
+    return this.numbers.data[this.at];
+  }
+  set score(v: number) {
+    this.numbers.data[this.at] = v;
+  }
+  get energy(): number {
+    return this.numbers.data[this.at + 1];
+  }
+  set energy(v: number) {
+    this.numbers.data[this.at + 1] = v;
+  }
+  get routeKm(): number {
+    return this.numbers.data[this.at + 2];
+  }
+  set routeKm(v: number) {
+    this.numbers.data[this.at + 2] = v;
+  }
+  get distanceKm(): number {
+    return this.numbers.data[this.at + 3];
+  }
+  set distanceKm(v: number) {
+    this.numbers.data[this.at + 3] = v;
+  }
+  get exchanged(): number {
+    return this.numbers.data[this.at + 4];
+  }
+  set exchanged(v: number) {
+    this.numbers.data[this.at + 4] = v;
+  }
+  get gross(): number {
+    return this.numbers.data[this.at + 5];
+  }
+  set gross(v: number) {
+    this.numbers.data[this.at + 5] = v;
+  }
+  get deducted(): number {
+    return this.numbers.data[this.at + 6];
+  }
+  set deducted(v: number) {
+    this.numbers.data[this.at + 6] = v;
+  }
+
+  /** JSON of the pair's own numbers (not of the run's whole PairNumbers). */
+  toJSON(): ScoredPair {
+    return {
+      supplyId: this.supplyId,
+      demandId: this.demandId,
+      category: this.category,
+      score: this.score,
+      energy: this.energy,
+      routeKm: this.routeKm,
+      distanceKm: this.distanceKm,
+      exchanged: this.exchanged,
+      exchangedUnit: this.exchangedUnit,
+      mode: this.mode,
+      gross: this.gross,
+      deducted: this.deducted,
+      flags: this.flags,
+    };
+  }
 }
 
 /**
@@ -78,7 +175,8 @@ interface RunPair extends ScoredPair {
  */
 class TopK {
   private readonly heap: RunPair[] = [];
-  private readonly scores: Float64Array;
+  /** Scores beside the heap; scores[0] is the worst held (the floor) once full. */
+  readonly scores: Float64Array;
   constructor(private readonly k: number) {
     this.scores = new Float64Array(k);
   }
@@ -130,9 +228,12 @@ class TopK {
     return evicted;
   }
 
-  /** Score of the worst pair held when full; -Infinity while the buffer still admits anything. */
-  get floor(): number {
-    return this.heap.length < this.k ? -Infinity : this.scores[0];
+  /**
+   * True once k pairs are held: scores[0] is then the floor. (No getter returning the floor: a call the
+   * compiler does not inline returns a number boxed, one allocation per candidate.)
+   */
+  get full(): boolean {
+    return this.heap.length >= this.k;
   }
 
   /** The pairs held, in heap order (unsorted). */
@@ -288,6 +389,101 @@ function seedsByDemand(
   return { seedStart, seedPairs, seedSupply };
 }
 
+/** One stream's candidates while it is matched: partition, id in it and score ceiling (grown as needed). */
+class CandidateScratch {
+  n = 0;
+  /** Never emptied (overwritten from 0 by the next stream): emptying it gave its store up every time. */
+  partition: Partition[] = [];
+  id = new Int32Array(1024);
+  ceiling = new Float64Array(1024);
+  /** mthLargest's copy of the ceilings and the candidates put off to the second pass. */
+  select = new Float64Array(1024);
+  later = new Int32Array(1024);
+
+  grow(): void {
+    const size = this.id.length * 2;
+    const id = new Int32Array(size);
+    id.set(this.id);
+    this.id = id;
+    const ceiling = new Float64Array(size);
+    ceiling.set(this.ceiling);
+    this.ceiling = ceiling;
+    this.select = new Float64Array(size);
+    this.later = new Int32Array(size);
+  }
+}
+
+/**
+ * Adds the candidates among one partition's `found` streams to `into` with their score ceilings and
+ * returns how many it turned away unscored: same company, already scored by the supply whose top K
+ * seeded this demand (`seededBy` ≥ 0: the demand's ordinal), less pure than the demand needs (the
+ * engine rejects those, see purityPctOf), or rejected for their temperatures (heat). Its own function,
+ * so the compiler inlines the ceiling arithmetic into this loop instead of calling it with boxed numbers.
+ */
+function collectCandidates(
+  into: CandidateScratch,
+  p: Partition,
+  foundIds: Int32Array,
+  found: number,
+  isSupply: boolean,
+  company: number,
+  seededBy: number,
+  seeded: Int32Array,
+  heat: HeatPairCeiling | null,
+  quantity: number,
+  perUnit: number,
+  purity: number,
+  temperature: number,
+  belgium: boolean,
+): number {
+  let skipped = 0;
+  for (let f = 0; f < found; f++) {
+    const id = foundIds[f];
+    if (p.company[id] === company) continue;
+    if (seededBy >= 0 && seeded[p.ordinal[id]] === seededBy) {
+      skipped++;
+      continue;
+    }
+    if (isSupply ? purity < p.purity[id] : p.purity[id] < purity) {
+      skipped++;
+      continue;
+    }
+    // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted) or the
+    // pair is rejected outright.
+    const ceilingScore = isSupply
+      ? pairCeilingOf(
+          heat,
+          quantity,
+          perUnit,
+          temperature,
+          p.quantity[id],
+          p.ceiling[id],
+          p.temperature[id],
+          p.belgium[id] === 1,
+        )
+      : pairCeilingOf(
+          heat,
+          p.quantity[id],
+          p.ceiling[id],
+          p.temperature[id],
+          quantity,
+          perUnit,
+          temperature,
+          belgium,
+        );
+    if (ceilingScore === -Infinity) {
+      skipped++;
+      continue;
+    }
+    if (into.n === into.id.length) into.grow();
+    const n = into.n++;
+    into.partition[n] = p;
+    into.id[n] = id;
+    into.ceiling[n] = ceilingScore;
+  }
+  return skipped;
+}
+
 /** Candidates a stream scores first (those with the highest ceilings), as a multiple of K. */
 const FIRST_PASS_FACTOR = 2;
 
@@ -326,6 +522,7 @@ export async function matchFromScratch(
   const buffer = new ScoreBuffer();
   const kept: RunPair[] = [];
   const pool: RunPair[] = [];
+  const numbers = new PairNumbers();
   let qualifying = 0;
   let scored = 0;
   let skipped = 0;
@@ -339,12 +536,7 @@ export async function matchFromScratch(
   };
   // seeded[supply ordinal] = ordinal of the demand being matched when that supply's pair seeded it.
   const seeded = new Int32Array(supplies.length).fill(-1);
-  // Per-stream scratch: the candidates' partition, id and score ceiling.
-  const candPartition: Partition[] = [];
-  let candId = new Int32Array(1024);
-  let candCeiling = new Float64Array(1024);
-  let selectScratch = new Float64Array(1024);
-  let later = new Int32Array(1024);
+  const scratch = new CandidateScratch();
   const total = supplies.length + demands.length;
   const progressStep = Math.max(50, Math.min(2000, Math.ceil(total / 50)));
   let lastYield = performance.now();
@@ -375,69 +567,34 @@ export async function matchFromScratch(
       const { perUnit, purity, temperature, belgium, x, y, z } = ceilingFactsOf(stream);
       const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
       const heat = stream.category === 'heat' ? heatCeiling : null;
-      let n = 0;
+      scratch.n = 0;
       for (const key of counterpartPartitions(stream)) {
         const p = counterparts.get(key);
         if (!p) continue;
         const found = boxQuery.run(p.index, box.minLon, box.minLat, box.maxLon, box.maxLat);
-        const foundIds = boxQuery.ids;
-        for (let f = 0; f < found; f++) {
-          const id = foundIds[f];
-          if (p.company[id] === company) continue;
-          // Scored by the supply already (its top K seeded this demand's buffer).
-          if (!isSupply && seeded[p.ordinal[id]] === i) {
-            skipped++;
-            continue;
-          }
-          // Less pure than the demand needs: the engine rejects it (see purityPctOf), so it is not scored.
-          if (isSupply ? purity < p.purity[id] : p.purity[id] < purity) {
-            skipped++;
-            continue;
-          }
-          if (n === candId.length) {
-            const grow = n * 2;
-            const id2 = new Int32Array(grow);
-            id2.set(candId);
-            candId = id2;
-            const c2 = new Float64Array(grow);
-            c2.set(candCeiling);
-            candCeiling = c2;
-            selectScratch = new Float64Array(grow);
-            later = new Int32Array(grow);
-          }
-          // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted)
-          // or the pair is rejected outright.
-          const ceilingScore = isSupply
-            ? pairCeilingOf(
-                heat,
-                quantity,
-                perUnit,
-                temperature,
-                p.quantity[id],
-                p.ceiling[id],
-                p.temperature[id],
-                p.belgium[id] === 1,
-              )
-            : pairCeilingOf(
-                heat,
-                p.quantity[id],
-                p.ceiling[id],
-                p.temperature[id],
-                quantity,
-                perUnit,
-                temperature,
-                belgium,
-              );
-          if (ceilingScore === -Infinity) {
-            skipped++;
-            continue;
-          }
-          candPartition[n] = p;
-          candId[n] = id;
-          candCeiling[n] = ceilingScore;
-          n++;
-        }
+        skipped += collectCandidates(
+          scratch,
+          p,
+          boxQuery.ids,
+          found,
+          isSupply,
+          company,
+          isSupply ? -1 : i,
+          seeded,
+          heat,
+          quantity,
+          perUnit,
+          purity,
+          temperature,
+          belgium,
+        );
       }
+      const n = scratch.n;
+      const candPartition = scratch.partition;
+      const candId = scratch.id;
+      const candCeiling = scratch.ceiling;
+      const selectScratch = scratch.select;
+      const later = scratch.later;
       // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
       let threshold = -Infinity;
       if (n > firstPass) {
@@ -454,7 +611,7 @@ export async function matchFromScratch(
             later[laterCount++] = c;
             continue;
           }
-          const floor = top.floor;
+          const floor = top.full ? top.scores[0] : -Infinity;
           if (ceilingScore < floor) {
             skipped++;
             continue;
@@ -477,14 +634,13 @@ export async function matchFromScratch(
           const b = buffer;
           const score = b.netCo2;
           if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
-          const pair = pairFromBuffer(b, supply, demand, pool.pop() ?? ({} as RunPair));
+          const pair = pairFromBuffer(b, supply, demand, pool.pop() ?? new RunPair(numbers));
           pair.fresh = !isSupply;
           const evicted = top.insert(pair);
           // Seeds are kept pairs: never reused.
           if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
         }
       }
-      candPartition.length = 0;
       const items = top.items;
       if (isSupply) {
         for (const p of items) kept.push(p);
