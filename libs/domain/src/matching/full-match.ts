@@ -1,6 +1,7 @@
 import {
   arrivalAt,
   arrivalLossPerKm,
+  CANONICAL_UNIT,
   chordKm,
   counterpartPartitions,
   CURRENT_FACTOR_SET,
@@ -14,7 +15,7 @@ import {
 import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
-import { ceilingFactsOf, pairFromBuffer } from './pair-scoring';
+import { ceilingFactsOf, sharedFlags } from './pair-scoring';
 import { reachBox } from './reach-box';
 
 export interface FullMatchResult {
@@ -145,6 +146,29 @@ class RunPair implements ScoredPair {
   }
   set deducted(v: number) {
     this.numbers.data[this.at + 6] = v;
+  }
+
+  /**
+   * The scored pair in `b`, as pairFromBuffer fills a plain pair, written straight into the number
+   * store: through the setters, each number would be boxed on its way in.
+   */
+  fill(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): this {
+    this.supplyId = supply.id;
+    this.demandId = demand.id;
+    this.category = supply.category;
+    this.exchangedUnit = CANONICAL_UNIT[supply.category];
+    this.mode = b.mode;
+    this.flags = sharedFlags(b.flagsMask);
+    const data = this.numbers.data;
+    const at = this.at;
+    data[at] = b.netCo2;
+    data[at + 1] = b.energySaved;
+    data[at + 2] = b.routeKm;
+    data[at + 3] = b.distanceKm;
+    data[at + 4] = b.exchanged;
+    data[at + 5] = b.grossCo2;
+    data[at + 6] = b.deductedCo2;
+    return this;
   }
 
   /** JSON of the pair's own numbers (not of the run's whole PairNumbers). */
@@ -634,7 +658,7 @@ export async function matchFromScratch(
           const b = buffer;
           const score = b.netCo2;
           if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
-          const pair = pairFromBuffer(b, supply, demand, pool.pop() ?? new RunPair(numbers));
+          const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
           pair.fresh = !isSupply;
           const evicted = top.insert(pair);
           // Seeds are kept pairs: never reused.
