@@ -14,7 +14,7 @@ import { Module } from '@nestjs/common';
 import { pollUntil } from '../support/api-harness';
 import { isolatedConfig, obliterateQueues } from '../support/worker-harness';
 import { spawnWorker, waitForExit } from '../support/worker-process';
-import { createWorld, prng } from './matching-fixtures';
+import { createWorld, expectStoredFloorsAgree, prng } from './matching-fixtures';
 
 const K = 5;
 
@@ -118,6 +118,11 @@ describe('a worker killed with SIGKILL in the middle of a full re-match', () => 
     expect(stored.map((r) => pairKey(r.supply_stream_id, r.demand_stream_id)).sort()).toEqual(
       clean.kept.map((p) => pairKey(p.supplyId, p.demandId)).sort(),
     );
+    // The run stored every stream's floors (ranks K-1 … K+1 of its list), and they equal the lists.
+    const [{ streams }] = (await db.query(`SELECT count(*)::int AS streams FROM streams`)) as {
+      streams: number;
+    }[];
+    expect(await expectStoredFloorsAgree(db, K)).toBe(streams);
     second.kill('SIGTERM');
     await waitForExit(second);
     await app.close();

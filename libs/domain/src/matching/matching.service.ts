@@ -672,21 +672,27 @@ export class MatchingService {
     ofCategory: readonly MatchableStream[],
     stored: readonly ScoredPair[],
   ): Promise<void> {
-    const lists = new Map<string, ScoredPair[]>();
-    for (const p of stored) {
+    // Each stream's list as positions in `stored`, sorted by the scores read once into a typed array
+    // (millions of comparisons; the full order decides only ties) and only when the list reaches the
+    // floors' first rank.
+    const scores = Float64Array.from(stored, (p) => p.score);
+    const byRank = (a: number, b: number) => scores[b] - scores[a] || compareRank(stored[a], stored[b]);
+    const lists = new Map<string, number[]>();
+    stored.forEach((p, i) => {
       for (const id of [p.supplyId, p.demandId]) {
         const list = lists.get(id);
-        if (list) list.push(p);
-        else lists.set(id, [p]);
+        if (list) list.push(i);
+        else lists.set(id, [i]);
       }
-    }
+    });
     const ids: string[] = [];
     const floors: string[] = [];
+    const from = floorOffset(this.k);
     for (const stream of ofCategory) {
       const list = lists.get(stream.id) ?? [];
-      list.sort(compareRank);
+      const sorted = list.length > from ? list.sort(byRank).map((i) => stored[i]) : [];
       ids.push(stream.id);
-      floors.push(storedFloorsJson(floorsOfList(list, this.k)));
+      floors.push(storedFloorsJson(floorsOfList(sorted, this.k)));
     }
     const batch = this.config.MATCH_WRITE_BATCH;
     for (let i = 0; i < ids.length; i += batch) {
