@@ -108,49 +108,28 @@ class RunPair implements ScoredPair {
   get score(): number {
     return this.numbers.data[this.at];
   }
-  set score(v: number) {
-    this.numbers.data[this.at] = v;
-  }
   get energy(): number {
     return this.numbers.data[this.at + 1];
-  }
-  set energy(v: number) {
-    this.numbers.data[this.at + 1] = v;
   }
   get routeKm(): number {
     return this.numbers.data[this.at + 2];
   }
-  set routeKm(v: number) {
-    this.numbers.data[this.at + 2] = v;
-  }
   get distanceKm(): number {
     return this.numbers.data[this.at + 3];
-  }
-  set distanceKm(v: number) {
-    this.numbers.data[this.at + 3] = v;
   }
   get exchanged(): number {
     return this.numbers.data[this.at + 4];
   }
-  set exchanged(v: number) {
-    this.numbers.data[this.at + 4] = v;
-  }
   get gross(): number {
     return this.numbers.data[this.at + 5];
-  }
-  set gross(v: number) {
-    this.numbers.data[this.at + 5] = v;
   }
   get deducted(): number {
     return this.numbers.data[this.at + 6];
   }
-  set deducted(v: number) {
-    this.numbers.data[this.at + 6] = v;
-  }
 
   /**
-   * The scored pair in `b`, as pairFromBuffer fills a plain pair, written straight into the number
-   * store: through the setters, each number would be boxed on its way in.
+   * The scored pair in `b` (the fields pairFromBuffer gives a plain pair), its numbers written straight
+   * into the number store: a setter the compiler does not inline would box each on its way in.
    */
   fill(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): this {
     this.supplyId = supply.id;

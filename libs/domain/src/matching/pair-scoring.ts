@@ -42,27 +42,23 @@ export function scoreAgainst(
   return out;
 }
 
-/** The scored pair in `b` as a ScoredPair: a new object, or `into` (a reused one) filled in. */
-export function pairFromBuffer<P extends ScoredPair = ScoredPair>(
-  b: ScoreBuffer,
-  supply: MatchableStream,
-  demand: MatchableStream,
-  into: P = {} as P,
-): P {
-  into.supplyId = supply.id;
-  into.demandId = demand.id;
-  into.category = supply.category;
-  into.score = b.netCo2;
-  into.energy = b.energySaved;
-  into.routeKm = b.routeKm;
-  into.distanceKm = b.distanceKm;
-  into.exchanged = b.exchanged;
-  into.exchangedUnit = CANONICAL_UNIT[supply.category];
-  into.mode = b.mode;
-  into.gross = b.grossCo2;
-  into.deducted = b.deductedCo2;
-  into.flags = sharedFlags(b.flagsMask);
-  return into;
+/** The scored pair in `b` as a new ScoredPair. */
+function pairFromBuffer(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): ScoredPair {
+  return {
+    supplyId: supply.id,
+    demandId: demand.id,
+    category: supply.category,
+    score: b.netCo2,
+    energy: b.energySaved,
+    routeKm: b.routeKm,
+    distanceKm: b.distanceKm,
+    exchanged: b.exchanged,
+    exchangedUnit: CANONICAL_UNIT[supply.category],
+    mode: b.mode,
+    gross: b.grossCo2,
+    deducted: b.deductedCo2,
+    flags: sharedFlags(b.flagsMask),
+  };
 }
 
 /**
