@@ -1,4 +1,6 @@
 import {
+  CandidateTable,
+  ceilingFactsOf,
   createDataSource,
   MatchingService,
   MatchStateCache,
@@ -31,6 +33,19 @@ describe('MatchStateCache', () => {
       const s = cache.get(id);
       expect(s).toBeDefined();
       expect(ids(cache.candidatesOf(s!))).toEqual(ids(await sql.loadCandidates(db, s!)));
+      // The grid cells keep each stream's numbers in a row beside it, and a removal moves the cell's
+      // last row into the gap: every row must still describe its own stream.
+      const table = cache.candidateTableOf(s!);
+      for (let i = 0; i < table.length; i++) {
+        const row = i * CandidateTable.STRIDE;
+        const c = table.streams[i];
+        expect([
+          table.data[row + CandidateTable.LATITUDE],
+          table.data[row + CandidateTable.LONGITUDE],
+          table.data[row + CandidateTable.QUANTITY],
+          table.data[row + CandidateTable.PER_UNIT],
+        ]).toEqual([c.site.latitude, c.site.longitude, c.annualQuantity, ceilingFactsOf(c).perUnit]);
+      }
     }
     expect(cache.size).toBe(Number((await db.query(`SELECT count(*) AS n FROM stream_match_state`))[0].n));
     return rows.length;
@@ -81,6 +96,25 @@ describe('MatchStateCache', () => {
     expect(await db.transaction((m) => cache.sync(m))).toBe(1);
     const demand = cache.get(streams[3].id)!;
     expect(ids(cache.candidatesOf(demand))).not.toContain(streams[2].id);
+    await expectSameAsTable();
+
+    // Streams leaving cells they share with others (six sites for 24 streams), then every stream that
+    // is left changing: a removal moves the cell's last row into the gap, and the moved stream must
+    // still be found at its new row when it changes in turn.
+    for (const i of [4, 6, 10, 5]) {
+      await db.query(`UPDATE streams SET status = 'paused', version = version + 1 WHERE id = $1`, [
+        streams[i].id,
+      ]);
+    }
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(4);
+    await expectSameAsTable();
+    for (let i = 7; i < streams.length; i++) if (i !== 10) await changeStream(db, streams[i].id, rnd);
+    await db.query(`UPDATE streams SET status = 'active', version = version + 1 WHERE id = $1`, [
+      streams[6].id,
+    ]);
+    await db.query(snapshotSql('true'));
+    expect(await db.transaction((m) => cache.sync(m))).toBe(17);
     await expectSameAsTable();
   });
 

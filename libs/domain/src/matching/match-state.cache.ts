@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { counterpartPartitions, maxReachKm, partitionOf, type Category } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { MatchableStream, STREAM_COLUMNS, StreamRow, toMatchable } from './matching.types';
-import { CeilingFacts, ceilingFactsOf } from './pair-scoring';
+import { CandidateTable, ceilingFactsOf } from './pair-scoring';
 import { parseStoredFloors, StoredFloors, storedRank } from './rank-floors';
 import { reachBox } from './reach-box';
 
@@ -32,19 +32,10 @@ function cellOf(latitude: number, longitude: number, cell: number): number {
 
 interface Entry {
   stream: MatchableStream;
-  /** What the score ceilings read of the stream (scoreAgainstBounded). */
-  facts: CeilingFacts;
   floors: StoredFloors | null;
-  /** Score of the K-th best stored pair (K = floors.k); -Infinity when unknown or the list is shorter. */
-  kthBest: number;
-  /** floors.k (0 when unknown), on the entry so the grid scan does not load the floors. */
-  floorsK: number;
-  /** What the grid scan reads, on the entry itself: one object per candidate, not three. */
-  latitude: number;
-  longitude: number;
-  companyId: string;
-  /** The grid bucket holding the entry while the stream is active; null otherwise. */
-  bucket: Entry[] | null;
+  /** The grid cell holding the stream while it is active (null otherwise), and its row there. */
+  cell: CandidateTable | null;
+  row: number;
 }
 
 /**
@@ -58,8 +49,14 @@ interface Entry {
 @Injectable()
 export class MatchStateCache {
   private readonly entries = new Map<string, Entry>();
-  /** direction → partition → cell → entries of active streams. */
-  private readonly grids = new Map<string, Map<string, Map<number, Entry[]>>>();
+  /**
+   * direction → partition → cell → the cell's active streams, with their positions, companies, K-th
+   * best stored scores and ceiling facts as rows of numbers: a scan reads contiguous memory and takes
+   * a stream's object only when it lies inside the box.
+   */
+  private readonly grids = new Map<string, Map<string, Map<number, CandidateTable>>>();
+  /** Company ids as the numbers the cells keep. */
+  private readonly companyNumbers = new Map<string, number>();
   private lastSeq = '0';
   private epoch: string | null = null;
   /** Serializes users in this process: the advisory lock serializes processes, this the jobs within one. */
@@ -122,43 +119,48 @@ export class MatchStateCache {
   /**
    * Active streams of the opposite direction, in the partitions `s` can pair with, inside its reach box,
    * of other companies: what MatchingService.loadCandidates selects, without the pairs the engine
-   * rejects by partition. With `kthBest`, it also receives each candidate's K-th best stored score
-   * for that K (-Infinity when unknown, taken for another K, or the list is shorter), in the same order;
-   * with `facts`, what the score ceilings read of each candidate (scoreAgainstBounded), in that order too.
+   * rejects by partition.
    */
-  candidatesOf(
-    s: MatchableStream,
-    kthBest?: { k: number; scores: number[] },
-    facts?: CeilingFacts[],
-  ): MatchableStream[] {
-    const out: MatchableStream[] = [];
+  candidatesOf(s: MatchableStream): MatchableStream[] {
+    return this.candidateTableOf(s).streams;
+  }
+
+  /**
+   * candidatesOf with what scoreAgainstBounded reads of each candidate: its ceiling facts and, as
+   * FLOORS_K and KTH_BEST, the K-th best of its stored list as of the last sync.
+   */
+  candidateTableOf(s: MatchableStream): CandidateTable {
+    const out = new CandidateTable(256);
     const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
     if (!grid) return out;
     const box = reachBox(s);
-    const cell = cellDegrees(s.category);
-    const minRow = Math.floor((box.minLat + 90) / cell);
-    const maxRow = Math.floor((box.maxLat + 90) / cell);
-    const minCol = Math.floor((box.minLon + 180) / cell);
-    const maxCol = Math.floor((box.maxLon + 180) / cell);
+    const cellSize = cellDegrees(s.category);
+    const minRow = Math.floor((box.minLat + 90) / cellSize);
+    const maxRow = Math.floor((box.maxLat + 90) / cellSize);
+    const minCol = Math.floor((box.minLon + 180) / cellSize);
+    const maxCol = Math.floor((box.maxLon + 180) / cellSize);
+    // A company not numbered yet has no stream in any cell.
+    const company = this.companyNumbers.get(s.companyId) ?? -1;
+    const n = CandidateTable.STRIDE;
     for (const key of counterpartPartitions(s)) {
       const cells = grid.get(key);
       if (!cells) continue;
       for (let col = minCol; col <= maxCol; col++) {
         for (let row = minRow; row <= maxRow; row++) {
-          const bucket = cells.get(col * ROWS + row);
-          if (!bucket) continue;
-          for (const e of bucket) {
-            const { latitude, longitude } = e;
+          const cell = cells.get(col * ROWS + row);
+          if (!cell) continue;
+          const d = cell.data;
+          for (let i = 0, r = 0; i < cell.length; i++, r += n) {
+            const latitude = d[r + CandidateTable.LATITUDE];
+            const longitude = d[r + CandidateTable.LONGITUDE];
             if (
-              e.companyId !== s.companyId &&
+              d[r + CandidateTable.COMPANY] !== company &&
               latitude >= box.minLat &&
               latitude <= box.maxLat &&
               longitude >= box.minLon &&
               longitude <= box.maxLon
             ) {
-              out.push(e.stream);
-              if (kthBest) kthBest.scores.push(e.floorsK === kthBest.k ? e.kthBest : -Infinity);
-              if (facts) facts.push(e.facts);
+              out.copyRow(cell, i);
             }
           }
         }
@@ -169,32 +171,31 @@ export class MatchStateCache {
 
   private put(stream: MatchableStream, floors: StoredFloors | null): void {
     const old = this.entries.get(stream.id);
-    if (old?.bucket) {
-      const i = old.bucket.indexOf(old);
-      if (i >= 0) old.bucket.splice(i, 1);
+    if (old?.cell) {
+      const moved = old.cell.removeRow(old.row);
+      if (moved) this.entries.get(moved.id)!.row = old.row;
     }
-    const entry: Entry = {
-      stream,
-      facts: ceilingFactsOf(stream),
-      floors,
-      kthBest: (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity,
-      floorsK: floors?.k ?? 0,
-      latitude: stream.site.latitude,
-      longitude: stream.site.longitude,
-      companyId: stream.companyId,
-      bucket: null,
-    };
+    const entry: Entry = { stream, floors, cell: null, row: -1 };
     if (stream.status === 'active') {
       let grid = this.grids.get(stream.direction);
       if (!grid) this.grids.set(stream.direction, (grid = new Map()));
       const partition = partitionOf(stream);
       let cells = grid.get(partition);
       if (!cells) grid.set(partition, (cells = new Map()));
-      const cell = cellOf(stream.site.latitude, stream.site.longitude, cellDegrees(stream.category));
-      let bucket = cells.get(cell);
-      if (!bucket) cells.set(cell, (bucket = []));
-      bucket.push(entry);
-      entry.bucket = bucket;
+      const key = cellOf(stream.site.latitude, stream.site.longitude, cellDegrees(stream.category));
+      let cell = cells.get(key);
+      if (!cell) cells.set(key, (cell = new CandidateTable()));
+      let company = this.companyNumbers.get(stream.companyId);
+      if (company === undefined)
+        this.companyNumbers.set(stream.companyId, (company = this.companyNumbers.size));
+      entry.row = cell.add(
+        stream,
+        ceilingFactsOf(stream),
+        company,
+        floors?.k ?? 0,
+        (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity,
+      );
+      entry.cell = cell;
     }
     this.entries.set(stream.id, entry);
   }

@@ -23,7 +23,7 @@ import {
   StreamRow,
   toMatchable,
 } from './matching.types';
-import { CeilingFacts, scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
+import { CandidateTable, scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import {
   floorOffset,
@@ -239,19 +239,10 @@ export class MatchingService {
       const storedReadMs = performance.now() - storedStarted;
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const kthBest = { k: this.k, scores: [] as number[] };
-      const facts: CeilingFacts[] = [];
-      const candidates = stream.status === 'active' ? this.state.candidatesOf(stream, kthBest, facts) : [];
+      const candidates =
+        stream.status === 'active' ? this.state.candidateTableOf(stream) : new CandidateTable();
       const lookupMs = performance.now() - started;
-      const { pairs: newPairs, skipped } = scoreAgainstBounded(
-        stream,
-        candidates,
-        this.k,
-        kthBest.scores,
-        stored,
-        CURRENT_FACTOR_SET,
-        facts,
-      );
+      const { pairs: newPairs, skipped } = scoreAgainstBounded(stream, candidates, this.k, stored);
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const computeCpuMs = (cpu.user + cpu.system) / 1000;

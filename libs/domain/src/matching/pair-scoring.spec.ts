@@ -3,7 +3,7 @@ import { heatStream as heat } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
 import { pairKey, topK } from './pair-ranking';
 import { CURRENT_FACTOR_SET } from '@symbiose/engine';
-import { ceilingFactsOf, scoreAgainst, scoreAgainstBounded } from './pair-scoring';
+import { CandidateTable, ceilingFactsOf, scoreAgainst, scoreAgainstBounded } from './pair-scoring';
 
 const counterpartOf = (s: MatchableStream) => (p: { supplyId: string; demandId: string }) =>
   s.direction === 'supply' ? p.demandId : p.supplyId;
@@ -14,7 +14,13 @@ describe('scoreAgainstBounded', () => {
     const big = [1, 2, 3].map((i) => heat(i, 'demand', 51.1 + i * 0.001, 3.8, 10_000));
     const tiny = heat(4, 'demand', 51.1, 3.801, 1); // its ceiling: 1 MWh/yr times the best factor
     const candidates = [tiny, ...big];
-    const floorsOf = (score: number) => candidates.map(() => score);
+    const floorsOf = (score: number, k: number) =>
+      CandidateTable.of(
+        candidates,
+        CURRENT_FACTOR_SET,
+        candidates.map(() => score),
+        k,
+      );
     const full = scoreAgainst(supply, candidates);
     expect(full).toHaveLength(4);
     const tinyPair = full.find((p) => p.demandId === tiny.id)!;
@@ -25,25 +31,29 @@ describe('scoreAgainstBounded', () => {
     // pairs far better than anything a 1 MWh/yr pair can score.
     const skipping = scoreAgainstBounded(
       supply,
-      candidates,
+      CandidateTable.of(
+        candidates,
+        CURRENT_FACTOR_SET,
+        candidates.map((d) => (d === tiny ? 1e9 : -Infinity)),
+        2,
+      ),
       2,
-      candidates.map((d) => (d === tiny ? 1e9 : -Infinity)),
       new Set(),
     );
     expect(skipping.skipped).toBe(1);
     expect(skipping.pairs.map((p) => p.demandId).sort()).toEqual(big.map((d) => d.id).sort());
 
     // The tiny demand's list is not full (floor -Infinity): the pair could enter it, so it is scored.
-    const open = scoreAgainstBounded(supply, candidates, 2, floorsOf(-Infinity), new Set());
+    const open = scoreAgainstBounded(supply, floorsOf(-Infinity, 2), 2, new Set());
     expect(open.skipped).toBe(0);
     expect(open.pairs).toHaveLength(4);
 
     // A stored pair is always scored (its row needs the fresh estimate).
-    const stored = scoreAgainstBounded(supply, candidates, 2, floorsOf(1e9), new Set([tiny.id]));
+    const stored = scoreAgainstBounded(supply, floorsOf(1e9, 2), 2, new Set([tiny.id]));
     expect(stored.pairs.find((p) => p.demandId === tiny.id)).toEqual(tinyPair);
 
     // K = 5: the supply's own list is not full, every pair may enter it.
-    const roomy = scoreAgainstBounded(supply, candidates, 5, floorsOf(1e9), new Set());
+    const roomy = scoreAgainstBounded(supply, floorsOf(1e9, 5), 5, new Set());
     expect(roomy.skipped).toBe(0);
     expect(roomy.pairs).toHaveLength(4);
   });
@@ -77,24 +87,24 @@ describe('scoreAgainstBounded', () => {
           const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
           const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
           const full = scoreAgainst(s, candidates);
+          const floorsOf = specs.map((c) => c.floor);
           const bounded = scoreAgainstBounded(
             s,
-            candidates,
+            CandidateTable.of(candidates, CURRENT_FACTOR_SET, floorsOf, k),
             k,
-            specs.map((c) => c.floor),
             always,
           );
-          // The facts the worker's state keeps per stream give the same result as working them out here.
-          const withFacts = scoreAgainstBounded(
-            s,
-            candidates,
-            k,
-            specs.map((c) => c.floor),
-            always,
-            CURRENT_FACTOR_SET,
-            candidates.map((c) => ceilingFactsOf(c)),
+          // A table whose rows were moved around (the worker's grid cells remove streams by moving their
+          // last row in) gives the same result: add a decoy row first, then remove it.
+          const moved = new CandidateTable(1);
+          moved.add(s, ceilingFactsOf(s), 0, k, 1e12);
+          candidates.forEach((c, i) => moved.add(c, ceilingFactsOf(c), 0, k, floorsOf[i]));
+          expect(moved.removeRow(0)).toBe(candidates[candidates.length - 1]);
+          expect(moved.streams).toEqual([candidates[candidates.length - 1], ...candidates.slice(0, -1)]);
+          const withFacts = scoreAgainstBounded(s, moved, k, always);
+          expect(new Set(withFacts.pairs.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(
+            new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId))),
           );
-          expect(withFacts).toEqual(bounded);
           const other = counterpartOf(s);
           const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
           // Nothing invented: every pair returned is scoreAgainst's, unchanged.
