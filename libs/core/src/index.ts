@@ -10,3 +10,4 @@ export * from './queue/job-handler.decorator';
 export * from './database/database.options';
 export * from './metrics/metrics';
 export * from './database/query-rows';
+export * from './runtime/collect-garbage';

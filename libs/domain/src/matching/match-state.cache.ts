@@ -73,6 +73,9 @@ export class MatchStateCache {
     return this.entries.size;
   }
 
+  /** Counts the loads of the whole state (the first sync, and every reload). */
+  loads = 0;
+
   invalidate(): void {
     this.epoch = null;
   }
@@ -100,6 +103,7 @@ export class MatchStateCache {
       this.grids.clear();
       this.lastSeq = '0';
       this.epoch = epoch;
+      this.loads++;
     }
     for (const row of rows) {
       this.put(toMatchable(row), parseStoredFloors(row.rank_floors));
