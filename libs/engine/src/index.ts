@@ -36,6 +36,8 @@ export {
   arrivalAt,
   arrivalCeiling,
   arrivalLossPerKm,
+  deductionPerUnitKm,
+  distanceCeiling,
   heatPairCeiling,
   heatUnitCeiling,
   type HeatPairCeiling,

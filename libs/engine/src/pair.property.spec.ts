@@ -16,12 +16,15 @@ import { FLAG_BIT, flagsFromMask, type Explanation, type PairEstimate } from './
 import { compareEstimates, type RankableEstimate } from './ranking';
 import {
   arrivalCeiling,
+  arrivalLossPerKm,
+  deductionPerUnitKm,
+  distanceCeiling,
   heatPairCeiling,
   heatUnitCeiling,
   pairScoreCeiling,
   perUnitCeiling,
 } from './score.ceiling';
-import { greatCircleKm } from './geo.distance';
+import { chordKm, greatCircleKm, unitVector } from './geo.distance';
 import { WATER_QUALITIES } from './water.taxonomy';
 
 const RUNS = { numRuns: 400 };
@@ -108,44 +111,49 @@ const arbPair = fc
   .constantFrom(...CATEGORIES)
   .chain((category) => fc.tuple(arbStream(category, 'supply', 'S'), arbStream(category, 'demand', 'D')));
 
-/** Pairs that mostly qualify: same-ish site, matching needs, so the ok branch gets exercised too. */
-const arbLikelyPair = fc.constantFrom(...CATEGORIES).chain((category) =>
-  arbSite.chain((s) =>
-    fc
-      .record({
-        dLat: fc.double({ min: -0.15, max: 0.15, noNaN: true }),
-        dLon: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
-      })
-      .chain(({ dLat, dLon }) =>
-        fc.tuple(
-          arbStream(category, 'supply', 'S', s),
-          arbStream(category, 'demand', 'D', {
-            ...s,
-            latitude: s.latitude + dLat,
-            longitude: s.longitude + dLon,
-          }),
+/**
+ * Pairs that mostly qualify: sites within `dLat`/`dLon` degrees, matching needs, so the ok branch gets
+ * exercised too.
+ */
+const likelyPairs = (categories: readonly Category[], maxDLat: number, maxDLon: number) =>
+  fc.constantFrom(...categories).chain((category) =>
+    arbSite.chain((s) =>
+      fc
+        .record({
+          dLat: fc.double({ min: -maxDLat, max: maxDLat, noNaN: true }),
+          dLon: fc.double({ min: -maxDLon, max: maxDLon, noNaN: true }),
+        })
+        .chain(({ dLat, dLon }) =>
+          fc.tuple(
+            arbStream(category, 'supply', 'S', s),
+            arbStream(category, 'demand', 'D', {
+              ...s,
+              latitude: s.latitude + dLat,
+              longitude: s.longitude + dLon,
+            }),
+          ),
+        )
+        .map(([sup, dem]) => {
+          const q = dem.quality;
+          // Make the demand's need one the supply can meet more often than chance would.
+          if (category === 'material') return [sup, { ...dem, quality: sup.quality }] as const;
+          if (category === 'water')
+            return [sup, { ...dem, quality: { quality: 'cooling_water' as const } }] as const;
+          if (category === 'co2' || category === 'hydrogen')
+            return [sup, { ...dem, quality: { purityPct: 95 } }] as const;
+          return [sup, { ...dem, quality: q }] as const;
+        })
+        .map(
+          ([sup, dem]) =>
+            [
+              { ...sup, availableFrom: null, availableUntil: null },
+              { ...dem, availableFrom: null, availableUntil: null, maxDistanceKm: null },
+            ] as const,
         ),
-      )
-      .map(([sup, dem]) => {
-        const q = dem.quality;
-        // Make the demand's need one the supply can meet more often than chance would.
-        if (category === 'material') return [sup, { ...dem, quality: sup.quality }] as const;
-        if (category === 'water')
-          return [sup, { ...dem, quality: { quality: 'cooling_water' as const } }] as const;
-        if (category === 'co2' || category === 'hydrogen')
-          return [sup, { ...dem, quality: { purityPct: 95 } }] as const;
-        return [sup, { ...dem, quality: q }] as const;
-      })
-      .map(
-        ([sup, dem]) =>
-          [
-            { ...sup, availableFrom: null, availableUntil: null },
-            { ...dem, availableFrom: null, availableUntil: null, maxDistanceKm: null },
-          ] as const,
-      ),
-  ),
-);
+    ),
+  );
 
+const arbLikelyPair = likelyPairs(CATEGORIES, 0.15, 0.2);
 const arbAny = fc.oneof(arbPair, arbLikelyPair);
 
 describe('engine properties', () => {
@@ -212,10 +220,50 @@ describe('engine properties', () => {
         expect(r.netCo2).toBeLessThanOrEqual(ceiling);
         const distance = greatCircleKm(s.site.latitude, s.site.longitude, d.site.latitude, d.site.longitude);
         expect(r.netCo2).toBeLessThanOrEqual(ceiling * arrivalCeiling(s.category, distance));
+        // Tightened by the distance as the matchers do it: the chord, a lower bound of the distance.
+        const [ax, ay, az] = unitVector(s.site.latitude, s.site.longitude);
+        const [bx, by, bz] = unitVector(d.site.latitude, d.site.longitude);
+        const chord = chordKm(ax, ay, az, bx, by, bz);
+        const smaller = Math.min(s.annualQuantity, d.annualQuantity);
+        const tightened = distanceCeiling(
+          ceiling,
+          arrivalLossPerKm(s.category),
+          deductionPerUnitKm(s.category),
+          smaller,
+          chord,
+        );
+        expect(r.netCo2).toBeLessThanOrEqual(tightened);
       }),
       { numRuns: 4000 },
     );
     expect(qualified).toBeGreaterThan(400);
+  });
+
+  it('water and materials: net stays under the ceiling less the deduction per unit and chord km', () => {
+    // Up to about 45 km apart (water reaches 50 km, materials 300).
+    let tightened = 0;
+    fc.assert(
+      fc.property(likelyPairs(['water', 'material'], 0.3, 0.45), ([s, d]) => {
+        const r = scorePair(s, d);
+        if (!r.ok) return;
+        const ceiling = pairScoreCeiling(
+          s.annualQuantity,
+          perUnitCeiling(s),
+          d.annualQuantity,
+          perUnitCeiling(d),
+        );
+        const [ax, ay, az] = unitVector(s.site.latitude, s.site.longitude);
+        const [bx, by, bz] = unitVector(d.site.latitude, d.site.longitude);
+        const chord = chordKm(ax, ay, az, bx, by, bz);
+        const perKm = deductionPerUnitKm(s.category);
+        const bound = distanceCeiling(ceiling, 0, perKm, Math.min(s.annualQuantity, d.annualQuantity), chord);
+        expect(r.netCo2).toBeLessThanOrEqual(bound);
+        // How much the distance takes off, where it takes off a tenth or more.
+        if (bound < 0.9 * ceiling) tightened++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(tightened).toBeGreaterThan(20);
   });
 
   it('heat: the engine rejects every pair the temperature ceiling turns away, and net stays under it', () => {

@@ -1,6 +1,12 @@
 import type { Category, StreamFacts } from './domain.types';
 import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
-import { arrivalCeiling, pairScoreCeiling, perUnitCeiling } from './score.ceiling';
+import {
+  arrivalCeiling,
+  deductionPerUnitKm,
+  distanceCeiling,
+  pairScoreCeiling,
+  perUnitCeiling,
+} from './score.ceiling';
 
 function stream(
   category: Category,
@@ -109,6 +115,29 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
     expect(arrivalCeiling('heat', 200)).toBe(0);
     expect(arrivalCeiling('co2', 10)).toBe(1);
     expect(arrivalCeiling('material', 80)).toBe(1);
+  });
+
+  it.each([
+    // water_pipe.pumping 0.0000078 MWh/m3/km × pipeline circuity 1.2 × the lower grid factor (BE 0.167)
+    ['water', 0.0000078 * 1.2 * 0.167],
+    // the cheapest freight per great-circle km: rail 0.0113 kg/tkm × circuity 1.3, in tonnes
+    ['material', (0.0113 * 1.3) / 1000],
+    ['heat', 0],
+    ['co2', 0],
+    ['hydrogen', 0],
+  ] as const)('deductionPerUnitKm(%s) = %d', (category, expected) => {
+    expect(deductionPerUnitKm(category)).toBeCloseTo(expected, 15);
+  });
+
+  it('distanceCeiling: the share that arrives, less the deduction per unit and km on the smaller quantity', () => {
+    // Water, 1,000 m3 at most, 10 km: 2 t ceiling − 1,000 × 1.56312e-6 × 10 (a hair short).
+    const perKm = deductionPerUnitKm('water');
+    expect(distanceCeiling(2, 0, perKm, 1000, 10)).toBeCloseTo(2 - 1000 * 0.0000078 * 1.2 * 0.167 * 10, 9);
+    expect(distanceCeiling(2, 0, perKm, 1000, 10)).toBeGreaterThan(2 - 1000 * perKm * 10);
+    // Heat: only the share, as arrivalCeiling.
+    expect(distanceCeiling(5, 0.005 * 1.2, 0, 1e6, 10)).toBeCloseTo(5 * (1 - 0.06), 12);
+    // No distance, no change.
+    expect(distanceCeiling(3, 0, perKm, 1e6, 0)).toBe(3);
   });
 
   it('pairScoreCeiling: the smaller quantity times the smaller ceiling, with a 1e-9 margin', () => {

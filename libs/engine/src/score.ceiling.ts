@@ -91,6 +91,51 @@ export function arrivalLossPerKm(
   return C.values[F.HEAT_LOSS] * C.values[F.CIRC_PIPELINE];
 }
 
+/**
+ * A lower bound on what a qualifying pair has deducted per unit exchanged and per great-circle km:
+ * water's pumping (water_pipe.pumping_mwh_per_m3_per_km × the pipeline circuity, at the lower of the
+ * two grid factors), materials' freight (the cheapest mode's kg CO2 per tonne-km × its circuity, in
+ * tonnes). 0 for heat (its loss is a share of what arrives: arrivalLossPerKm), CO2 and hydrogen (no
+ * per-km term), and under a factor set with a negative number. See `distanceCeiling`.
+ */
+export function deductionPerUnitKm(
+  category: StreamFacts['category'],
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): number {
+  const C = constantsFor(factors);
+  if (!nonNegative(C)) return 0;
+  const v = C.values;
+  if (category === 'water') {
+    return v[F.WATER_PUMPING] * v[F.CIRC_PIPELINE] * Math.min(v[F.GRID_BE], v[F.GRID_NL]);
+  }
+  if (category === 'material') {
+    const road = v[F.ROAD_TKM] * v[F.CIRC_ROAD];
+    const rail = v[F.RAIL_TKM] * v[F.CIRC_RAIL];
+    const barge = v[F.BARGE_TKM] * v[F.CIRC_BARGE];
+    return Math.min(road, rail, barge) / 1000;
+  }
+  return 0;
+}
+
+/**
+ * A pair's score ceiling (`pairScoreCeiling`) tightened by its distance: the share that arrives
+ * (`arrivalAt`) and the deduction per unit and km (`deductionPerUnitKm`) on at most `quantity`
+ * (the smaller side's) exchanged. `distanceKm` may be any lower bound of the great-circle distance
+ * (a matcher uses the chord). The deduction is taken a hair short, so the engine's rounding never
+ * puts a pair above it.
+ */
+export function distanceCeiling(
+  ceiling: number,
+  lossPerKm: number,
+  deductionPerKm: number,
+  quantity: number,
+  distanceKm: number,
+): number {
+  const arriving = lossPerKm === 0 ? ceiling : ceiling * arrivalAt(lossPerKm, distanceKm);
+  if (deductionPerKm === 0) return arriving;
+  return arriving - quantity * deductionPerKm * distanceKm * (1 - 1e-9);
+}
+
 /** `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). */
 export function arrivalAt(lossPerKm: number, distanceKm: number): number {
   if (Number.isNaN(lossPerKm)) return Infinity;

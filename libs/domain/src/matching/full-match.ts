@@ -1,5 +1,6 @@
 import {
-  arrivalAt,
+  deductionPerUnitKm,
+  distanceCeiling,
   arrivalLossPerKm,
   CANONICAL_UNIT,
   chordKm,
@@ -569,6 +570,7 @@ export async function matchFromScratch(
       const quantity = stream.annualQuantity;
       const { perUnit, purity, temperature, belgium, x, y, z } = ceilingFactsOf(stream);
       const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
+      const deductionPerKm = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
       const heat = stream.category === 'heat' ? heatCeiling : null;
       scratch.n = 0;
       for (const key of counterpartPartitions(stream)) {
@@ -621,9 +623,11 @@ export async function matchFromScratch(
           }
           const p = candPartition[c];
           const id = candId[c];
-          if (lossPerKm > 0 && floor !== -Infinity) {
+          if ((lossPerKm > 0 || deductionPerKm > 0) && floor !== -Infinity) {
             const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
-            if (ceilingScore * arrivalAt(lossPerKm, km) < floor) {
+            const other = p.quantity[id];
+            const smaller = quantity < other ? quantity : other;
+            if (distanceCeiling(ceilingScore, lossPerKm, deductionPerKm, smaller, km) < floor) {
               skipped++;
               continue;
             }

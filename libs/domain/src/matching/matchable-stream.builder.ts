@@ -26,3 +26,20 @@ export function heatStream(
     site: { latitude, longitude, country: 'BE', hasQuay: false, hasRail: false },
   };
 }
+
+/** An active cooling-water stream for pure matcher tests, numbered like heatStream; demands replace mains water. */
+export function waterStream(
+  i: number,
+  direction: 'supply' | 'demand',
+  latitude: number,
+  longitude: number,
+  annualQuantity: number,
+): MatchableStream {
+  return {
+    ...heatStream(i, direction, latitude, longitude, annualQuantity),
+    category: 'water',
+    quality: { quality: 'cooling_water' },
+    currentHandling: direction === 'supply' ? 'discharged' : null,
+    currentSource: direction === 'demand' ? 'mains_water' : null,
+  };
+}

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { heatStream as heat } from './matchable-stream.builder';
+import { heatStream as heat, waterStream as water } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
 import { pairKey, topK } from './pair-ranking';
 import { CURRENT_FACTOR_SET } from '@symbiose/engine';
@@ -135,6 +135,60 @@ describe('scoreAgainstBounded', () => {
       { seed: 20261129, numRuns: 300 },
     );
     // The generated cases do exercise the skip.
+    expect(skippedInAll).toBeGreaterThan(50);
+  });
+
+  it('water: pairs lose pumping with the distance, and none that can enter either list is left out', () => {
+    let skippedInAll = 0;
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            // Up to about 40 km from the stream (water reaches 50 km).
+            lat: fc.double({ min: 50.9, max: 51.4, noNaN: true }),
+            lon: fc.double({ min: 3.4, max: 4.1, noNaN: true }),
+            qty: fc.integer({ min: 1_000, max: 2_000_000 }),
+            floor: fc.oneof(
+              { arbitrary: fc.constant(-Infinity), weight: 1 },
+              { arbitrary: fc.double({ min: 0, max: 60, noNaN: true }), weight: 3 },
+            ),
+          }),
+          { minLength: 10, maxLength: 60, size: 'max' },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        (isSupply, specs, k) => {
+          const s = water(0, isSupply ? 'supply' : 'demand', 51.15, 3.75, 1_000_000);
+          const candidates = specs.map((c, i) =>
+            water(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
+          );
+          const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
+          const table = CandidateTable.of(
+            candidates,
+            CURRENT_FACTOR_SET,
+            specs.map((c) => c.floor),
+            k,
+          );
+          const full = scoreAgainst(s, candidates);
+          const bounded = scoreAgainstBounded(s, table, k, new Set());
+          const other = counterpartOf(s);
+          const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
+          for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
+          const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
+          const own = new Set(topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)));
+          for (const p of full) {
+            const key = pairKey(p.supplyId, p.demandId);
+            if (own.has(key) || p.score >= floors.get(other(p))!) expect(got.has(key)).toBe(true);
+          }
+          expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
+            topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),
+          );
+          skippedInAll += bounded.skipped;
+        },
+      ),
+      { seed: 20261130, numRuns: 300 },
+    );
+    // The distance does let candidates go unscored.
     expect(skippedInAll).toBeGreaterThan(50);
   });
 });

@@ -1,11 +1,12 @@
 import {
-  arrivalAt,
   arrivalLossPerKm,
   CANONICAL_UNIT,
   CURRENT_FACTOR_SET,
   FactorSet,
   flagsFromMask,
   chordKm,
+  deductionPerUnitKm,
+  distanceCeiling,
   heatPairCeiling,
   pairCeilingOf,
   perUnitCeiling,
@@ -285,6 +286,7 @@ export function scoreAgainstBounded(
   const quantity = stream.annualQuantity;
   const perUnit = self.perUnit;
   const lossPerKm = arrivalLossPerKm(stream.category, factors);
+  const deductionPerKm = deductionPerUnitKm(stream.category, factors);
   const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
   // distance (tightened there once, if still needed).
@@ -334,7 +336,7 @@ export function scoreAgainstBounded(
       score(i, -Infinity);
       continue;
     }
-    if (ceiling >= floor && ceilingAt(ceiling, self, d, r, lossPerKm) >= floor) {
+    if (ceiling >= floor && ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm) >= floor) {
       score(i, floor);
     } else {
       later.push(i);
@@ -347,7 +349,7 @@ export function scoreAgainstBounded(
   // candidates more, for 50 kept).
   const tightened = new Float64Array(later.length);
   for (let j = 0; j < later.length; j++) {
-    tightened[j] = ceilingAt(laterCeilings[j], self, d, later[j] * n, lossPerKm);
+    tightened[j] = ceilingAt(laterCeilings[j], self, quantity, d, later[j] * n, lossPerKm, deductionPerKm);
   }
   let first = -Infinity;
   if (later.length > 2 * k) first = tightened.slice().sort()[later.length - 2 * k];
@@ -389,12 +391,20 @@ function withFactors(table: CandidateTable, factors: FactorSet): CandidateTable 
 }
 
 /**
- * A pair's score ceiling tightened by heat's loss over its distance (unchanged for the other
- * categories), for the candidate in row offset `r` of `d`; the chord bounds the distance from below
- * without trigonometry.
+ * A pair's score ceiling tightened by its distance (distanceCeiling: heat's loss on the way, water's
+ * pumping and materials' freight per km; unchanged for CO2 and hydrogen), for the candidate in row
+ * offset `r` of `d`; the chord bounds the distance from below without trigonometry.
  */
-function ceilingAt(ceiling: number, a: CeilingFacts, d: Float64Array, r: number, lossPerKm: number): number {
-  if (lossPerKm === 0) return ceiling;
+function ceilingAt(
+  ceiling: number,
+  a: CeilingFacts,
+  quantity: number,
+  d: Float64Array,
+  r: number,
+  lossPerKm: number,
+  deductionPerKm: number,
+): number {
+  if (lossPerKm === 0 && deductionPerKm === 0) return ceiling;
   const km = chordKm(
     a.x,
     a.y,
@@ -403,7 +413,8 @@ function ceilingAt(ceiling: number, a: CeilingFacts, d: Float64Array, r: number,
     d[r + CandidateTable.Y],
     d[r + CandidateTable.Z],
   );
-  return ceiling * arrivalAt(lossPerKm, km);
+  const other = d[r + CandidateTable.QUANTITY];
+  return distanceCeiling(ceiling, lossPerKm, deductionPerKm, quantity < other ? quantity : other, km);
 }
 
 /**
