@@ -439,8 +439,16 @@ function collectCandidates(
   purity: number,
   temperature: number,
   belgium: boolean,
+  x: number,
+  y: number,
+  z: number,
+  lossPerKm: number,
+  deductionPerKm: number,
 ): number {
   let skipped = 0;
+  // Heat, water and materials lose with the distance: the ceiling is tightened by the chord (a lower
+  // bound of the distance), so the candidates scored first are the near ones that can score high.
+  const byDistance = lossPerKm > 0 || deductionPerKm > 0;
   for (let f = 0; f < found; f++) {
     const id = foundIds[f];
     if (p.company[id] === company) continue;
@@ -479,11 +487,23 @@ function collectCandidates(
       skipped++;
       continue;
     }
+    let ceiling = ceilingScore;
+    if (byDistance) {
+      const other = p.quantity[id];
+      const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
+      ceiling = distanceCeiling(
+        ceilingScore,
+        lossPerKm,
+        deductionPerKm,
+        quantity < other ? quantity : other,
+        km,
+      );
+    }
     if (into.n === into.id.length) into.grow();
     const n = into.n++;
     into.partition[n] = p;
     into.id[n] = id;
-    into.ceiling[n] = ceilingScore;
+    into.ceiling[n] = ceiling;
   }
   return skipped;
 }
@@ -497,8 +517,9 @@ const FIRST_PASS_FACTOR = 2;
  * match.partition). The kept set is the union of every stream's own top K (the bounded-storage rule),
  * so each stream finds its top K on its own: supplies first, then demands, each against the
  * counterparts inside its reach box. A stream scores the 2K candidates with the highest score ceilings
- * first; once K pairs qualify, a candidate whose ceiling (heat: tightened by the temperatures and by
- * the loss over the distance) is below the K-th best cannot enter and is not scored. A demand's pairs
+ * first; once K pairs qualify, a candidate whose ceiling (heat: tightened by the temperatures; heat,
+ * water and materials: by what they lose over the chord distance, distanceCeiling) is below the K-th
+ * best cannot enter and is not scored. A demand's pairs
  * that are in their supply's top K already are not kept twice. Scoring goes into one reusable buffer
  * and a pair object is only made when it enters a top K (and reused once evicted), so dense regions
  * cost little garbage.
@@ -592,6 +613,11 @@ export async function matchFromScratch(
           purity,
           temperature,
           belgium,
+          x,
+          y,
+          z,
+          lossPerKm,
+          deductionPerKm,
         );
       }
       const n = scratch.n;
@@ -623,15 +649,6 @@ export async function matchFromScratch(
           }
           const p = candPartition[c];
           const id = candId[c];
-          if ((lossPerKm > 0 || deductionPerKm > 0) && floor !== -Infinity) {
-            const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
-            const other = p.quantity[id];
-            const smaller = quantity < other ? quantity : other;
-            if (distanceCeiling(ceilingScore, lossPerKm, deductionPerKm, smaller, km) < floor) {
-              skipped++;
-              continue;
-            }
-          }
           const other = p.streams[id];
           const supply = isSupply ? stream : other;
           const demand = isSupply ? other : stream;
