@@ -131,7 +131,9 @@ export class MatchStateCache {
    * rejects by partition.
    */
   candidatesOf(s: MatchableStream): MatchableStream[] {
-    return this.candidateTableOf(s).streams;
+    const out: MatchableStream[] = [];
+    this.scan(s, out);
+    return out;
   }
 
   /**
@@ -140,8 +142,16 @@ export class MatchStateCache {
    */
   candidateTableOf(s: MatchableStream): CandidateTable {
     const out = new CandidateTable(256);
+    this.scan(s, out);
+    return out;
+  }
+
+  /** The grid scan of candidatesOf: the streams into a list, or their rows into a table. */
+  private scan(s: MatchableStream, into: MatchableStream[] | CandidateTable): void {
     const grid = this.grids.get(s.direction === 'supply' ? 'demand' : 'supply');
-    if (!grid) return out;
+    if (!grid) return;
+    const table = into instanceof CandidateTable ? into : null;
+    const list = into instanceof CandidateTable ? null : into;
     const box = reachBox(s);
     const cellSize = cellDegrees(s.category);
     const minRow = Math.floor((box.minLat + 90) / cellSize);
@@ -169,13 +179,13 @@ export class MatchStateCache {
               longitude >= box.minLon &&
               longitude <= box.maxLon
             ) {
-              out.copyRow(cell, i);
+              if (table) table.copyRow(cell, i);
+              else list!.push(cell.streams[i]);
             }
           }
         }
       }
     }
-    return out;
   }
 
   private put(stream: MatchableStream, floors: StoredFloors | null): void {

@@ -250,8 +250,8 @@ export class MatchingService {
       await m.query(snapshotSql('id = $1'), [streamId]);
       const synced = performance.now();
       await this.state.sync(m);
-      if (this.state.loads !== this.warmedLoad) this.warmUpScoring();
       const syncMs = performance.now() - synced;
+      if (this.state.loads !== this.warmedLoad) this.warmUpScoring();
       const stream = this.state.get(streamId);
       if (!stream) {
         const none = {

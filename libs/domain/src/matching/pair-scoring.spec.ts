@@ -8,6 +8,44 @@ import { CandidateTable, ceilingFactsOf, scoreAgainst, scoreAgainstBounded } fro
 const counterpartOf = (s: MatchableStream) => (p: { supplyId: string; demandId: string }) =>
   s.direction === 'supply' ? p.demandId : p.supplyId;
 
+/**
+ * scoreAgainstBounded on a table of `candidates` with those counterpart floors, checked against
+ * scoreAgainst: nothing invented (every pair returned is scoreAgainst's, unchanged), nothing needed
+ * left out (the stream's top K, pairs reaching the counterpart's K-th best, stored pairs), the same
+ * top K.
+ */
+function expectBoundedAgreesWithFull(
+  s: MatchableStream,
+  candidates: MatchableStream[],
+  floorsOf: number[],
+  always: Set<string>,
+  k: number,
+) {
+  const full = scoreAgainst(s, candidates);
+  const bounded = scoreAgainstBounded(
+    s,
+    CandidateTable.of(candidates, CURRENT_FACTOR_SET, floorsOf, k),
+    k,
+    always,
+  );
+  const floors = new Map(candidates.map((c, i) => [c.id, floorsOf[i]]));
+  const other = counterpartOf(s);
+  const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
+  for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
+  const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
+  const own = new Set(topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)));
+  for (const p of full) {
+    const key = pairKey(p.supplyId, p.demandId);
+    if (own.has(key) || p.score >= floors.get(other(p))! || always.has(other(p))) {
+      expect(got.has(key)).toBe(true);
+    }
+  }
+  expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
+    topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),
+  );
+  return { full, bounded, floors, other };
+}
+
 describe('scoreAgainstBounded', () => {
   it('skips a candidate whose ceiling is below both K-th bests, and scores it when either list could take it', () => {
     const supply = heat(0, 'supply', 51.1, 3.8, 10_000);
@@ -84,15 +122,14 @@ describe('scoreAgainstBounded', () => {
           const candidates = specs.map((c, i) =>
             heat(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty, c.temp),
           );
-          const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
           const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
-          const full = scoreAgainst(s, candidates);
           const floorsOf = specs.map((c) => c.floor);
-          const bounded = scoreAgainstBounded(
+          const { full, bounded, floors, other } = expectBoundedAgreesWithFull(
             s,
-            CandidateTable.of(candidates, CURRENT_FACTOR_SET, floorsOf, k),
-            k,
+            candidates,
+            floorsOf,
             always,
+            k,
           );
           // A table whose rows were moved around (the worker's grid cells remove streams by moving their
           // last row in) gives the same result: add a decoy row first, then remove it.
@@ -105,19 +142,6 @@ describe('scoreAgainstBounded', () => {
           expect(new Set(withFacts.pairs.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(
             new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId))),
           );
-          const other = counterpartOf(s);
-          const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
-          // Nothing invented: every pair returned is scoreAgainst's, unchanged.
-          for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
-          // Nothing needed left out: the stream's top K, pairs reaching the counterpart's K-th best, stored pairs.
-          const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
-          const own = new Set(topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)));
-          for (const p of full) {
-            const key = pairKey(p.supplyId, p.demandId);
-            if (own.has(key) || p.score >= floors.get(other(p))! || always.has(other(p))) {
-              expect(got.has(key)).toBe(true);
-            }
-          }
           // Nothing unneeded either: a pair below the stream's K-th best and its counterpart's is left out.
           const kthScore = full.length >= k ? topK(full, k)[k - 1].score : -Infinity;
           for (const p of bounded.pairs) {
@@ -125,9 +149,6 @@ describe('scoreAgainstBounded', () => {
               true,
             );
           }
-          expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
-            topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),
-          );
           expect(bounded.pairs.length + bounded.skipped).toBeGreaterThanOrEqual(full.length);
           skippedInAll += bounded.skipped;
         },
@@ -162,26 +183,12 @@ describe('scoreAgainstBounded', () => {
           const candidates = specs.map((c, i) =>
             water(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
           );
-          const floors = new Map(candidates.map((c, i) => [c.id, specs[i].floor]));
-          const table = CandidateTable.of(
+          const { bounded } = expectBoundedAgreesWithFull(
+            s,
             candidates,
-            CURRENT_FACTOR_SET,
             specs.map((c) => c.floor),
+            new Set(),
             k,
-          );
-          const full = scoreAgainst(s, candidates);
-          const bounded = scoreAgainstBounded(s, table, k, new Set());
-          const other = counterpartOf(s);
-          const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
-          for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
-          const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
-          const own = new Set(topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)));
-          for (const p of full) {
-            const key = pairKey(p.supplyId, p.demandId);
-            if (own.has(key) || p.score >= floors.get(other(p))!) expect(got.has(key)).toBe(true);
-          }
-          expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
-            topK(full, k).map((p) => pairKey(p.supplyId, p.demandId)),
           );
           skippedInAll += bounded.skipped;
         },

@@ -255,7 +255,8 @@ export interface BoundedScoring {
 /**
  * scoreAgainst for an incremental job, which only needs the pairs that can enter the stream's own top
  * K or the counterpart's. A candidate whose score ceiling (the engine's pairScoreCeiling; heat's is
- * tightened by the temperatures, heatPairCeiling, and by the loss over the distance) is below both the
+ * tightened by the temperatures, heatPairCeiling; heat, water and materials by what they lose over the
+ * distance, distanceCeiling) is below both the
  * counterpart's K-th best stored score (the table's KTH_BEST when its FLOORS_K is `k`; otherwise
  * unknown) and the K-th best score of the stream's pairs scored so far cannot enter either list, so it
  * is not scored: its pair would be dropped by the bounded-storage rule anyway. Candidates the stream
@@ -289,7 +290,7 @@ export function scoreAgainstBounded(
   const deductionPerKm = deductionPerUnitKm(stream.category, factors);
   const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
-  // distance (tightened there once, if still needed).
+  // distance (tightened once, below).
   const later: number[] = [];
   const laterCeilings: number[] = [];
   let skipped = 0;
