@@ -106,8 +106,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
     }
     const pgCode = (exception as { code?: string; driverError?: { code?: string } })?.driverError?.code;
-    if (pgCode === '40P01' || pgCode === '40001') {
-      // Deadlock or serialization failure between concurrent writers: nothing was written; retrying works.
+    if (pgCode === '40P01' || pgCode === '40001' || pgCode === '57014') {
+      // Deadlock or serialization failure between concurrent writers, or a statement cancelled so that a
+      // full re-match could swap the matches table in (MatchTableRebuild): nothing was written; retrying works.
       return { statusCode: 409, code: ErrorCode.Conflict, message: 'Concurrent update, please retry' };
     }
     if (isDatabaseUnavailable(exception)) {

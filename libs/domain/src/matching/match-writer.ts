@@ -4,7 +4,7 @@ import { ScoredPair } from './matching.types';
 import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 
 /** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
-function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
+export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
   const cols = {
     supply: [] as string[],
     demand: [] as string[],
@@ -68,7 +68,7 @@ const INSERT_PAIRS = `INSERT INTO matches AS m (id, supply_stream_id, demand_str
        AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)`;
 
 /** Rows per statement of countWritten: big enough that a statement's own overhead stays small. */
-const PIPELINED_STATEMENT_ROWS = 5_000;
+export const PIPELINED_STATEMENT_ROWS = 5_000;
 
 /**
  * Writes scored pairs set-based (unnest of column arrays, sent in Postgres' binary array format): new
@@ -208,8 +208,25 @@ async function countWritten(
   pairs: readonly ScoredPair[],
   rowsPerStatement: number,
 ): Promise<number> {
+  return writePipelined(
+    manager,
+    `WITH w AS (${statement}) SELECT count(*)::int AS written FROM w`,
+    pairs,
+    rowsPerStatement,
+  );
+}
+
+/**
+ * Runs a statement that takes the pairs' column arrays (pairColumns) and returns one row with the
+ * number of rows it wrote (`written`), over chunks of `rowsPerStatement` pairs sent back to back.
+ */
+export async function writePipelined(
+  manager: EntityManager,
+  sql: string,
+  pairs: readonly ScoredPair[],
+  rowsPerStatement: number,
+): Promise<number> {
   if (pairs.length === 0) return 0;
-  const sql = `WITH w AS (${statement}) SELECT count(*)::int AS written FROM w`;
   const statements: Promise<{ written: number }[]>[] = [];
   for (let i = 0; i < pairs.length; i += rowsPerStatement) {
     const params = pairColumns(pairs.slice(i, i + rowsPerStatement));

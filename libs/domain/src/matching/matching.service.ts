@@ -6,9 +6,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
 import { MatchStateCache } from './match-state.cache';
+import { MatchTableRebuild } from './match-table-rebuild';
 import {
   deleteProposed,
-  insertNewPairs,
   lockExistingStreams,
   lockPairStreams,
   markNotQualifying,
@@ -88,6 +88,8 @@ export interface FullRematchResult {
   snapshotMs: number;
   /** Reading the stored rows, writing the kept pairs, expiries, deletions and stored floors. */
   writeMs: number;
+  /** Part of writeMs: carrying the remaining stored rows over, building the indexes, swapping the tables. */
+  swapMs: number;
   /** matched_version, the final catch-up and the commit. */
   finishMs: number;
   /** The full garbage collection after the commit. */
@@ -532,6 +534,7 @@ export class MatchingService {
     let computeMs = 0;
     let snapshotMs = 0;
     let writeMs = 0;
+    let swapMs = 0;
     let finishStarted = 0;
     let streamCount = 0;
     const totals = { qualifying: 0, scored: 0, kept: 0 };
@@ -553,17 +556,9 @@ export class MatchingService {
       );
       // Progress counts streams: each finds its own top K (see matchFromScratch).
       let doneBefore = 0;
-      // Into an empty store (a first run) every kept pair is new, so the writes skip the conflict check;
-      // no other transaction writes matches while this one holds the matching lock.
-      const [{ empty }] = (await m.query(`SELECT NOT EXISTS (SELECT 1 FROM matches) AS empty`)) as {
-        empty: boolean;
-      }[];
-      const writePairs = empty ? insertNewPairs : upsertPairs;
-      // Pairs never cross categories, so each category is matched and written on its own: the worker
-      // holds one category's pairs at a time, not the region's. The writes run in Postgres
-      // while the scoring goes on here (it yields to the event loop every few milliseconds, so the
-      // statements follow each other): a supply's K best are written once the supply is done, the
-      // rest of a category (its demands' K best, stored rows that no longer belong) once it is done.
+      // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
+      const rebuild = await MatchTableRebuild.begin(m);
+      const writePairs = (pairs: readonly ScoredPair[]) => rebuild.write(m, pairs);
       const writes = new SerialWrites();
       // Smallest category first, largest last. A category's last writes (its demands' K best, the rows
       // that no longer belong, the floors) run while the next category is scored, and the pairs it
@@ -585,7 +580,7 @@ export class MatchingService {
             onProgress && ((done) => onProgress(doneBefore + done, active.length)),
             {
               batch: this.config.MATCH_WRITE_BATCH,
-              take: (pairs) => writes.add(() => writePairs(m, pairs)),
+              take: (pairs) => writes.add(() => writePairs(pairs)),
             },
           );
           computeMs += performance.now() - computeStarted;
@@ -594,15 +589,18 @@ export class MatchingService {
           totals.scored += result.scored;
           totals.kept += result.kept.length;
           writes.add(() =>
-            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId, writePairs),
+            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId, rebuild),
           );
         }
         await writes.drain();
+        const swapStarted = performance.now();
+        await rebuild.finish(m);
+        swapMs = performance.now() - swapStarted;
       } finally {
         // Never leave a statement of this transaction in flight behind an error.
         await writes.settle();
       }
-      writeMs = writes.busyMs;
+      writeMs = writes.busyMs + swapMs;
       const count = writes.written;
       finishStarted = performance.now();
       await m.query(
@@ -630,6 +628,7 @@ export class MatchingService {
       computeMs,
       snapshotMs,
       writeMs,
+      swapMs,
       finishMs,
       gcMs,
       totalMs: performance.now() - started,
@@ -647,29 +646,20 @@ export class MatchingService {
     kept: ScoredPair[],
     written: number,
     byId: ReadonlyMap<string, MatchableStream>,
-    writePairs: typeof upsertPairs,
+    rebuild: MatchTableRebuild,
   ): Promise<number> {
-    const existing: {
-      supply_stream_id: string;
-      demand_stream_id: string;
-      qualifies: boolean;
-      acted_on: boolean;
-    }[] = await m.query(
-      // Rows this transaction wrote (the category's kept pairs, just upserted) are left out: they need
-      // nothing more, and at 100,000 streams reading them back was 1.7 million heat rows.
-      `SELECT supply_stream_id, demand_stream_id, qualifies,
-         (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on
-       FROM matches WHERE category = $1 AND (qualifies OR status <> 'expired')
-         AND xmin <> pg_current_xact_id()::text::xid`,
-      [category],
-    );
+    // The kept pairs not written yet go in first: then the stored rows the run has not rewritten are
+    // exactly those outside the kept set (at 100,000 streams reading the kept ones back was 1.7 million
+    // heat rows).
+    let count = 0;
+    const batch = this.config.MATCH_WRITE_BATCH;
+    for (let i = written; i < kept.length; i += batch) {
+      count += await rebuild.write(m, kept.slice(i, Math.min(i + batch, kept.length)));
+    }
+    const existing = await rebuild.storedNotRewritten(m, category);
     const stored: ScoredPair[] = kept;
-    const notQualifying: [string, string][] = [];
-    const dropped: [string, string][] = [];
-    // Only a store that already holds rows of the category needs the kept set (one string per pair).
-    const keptKeys = new Set(existing.length > 0 ? kept.map((p) => pairKey(p.supplyId, p.demandId)) : []);
+    const keptCount = kept.length;
     for (const row of existing) {
-      if (keptKeys.has(pairKey(row.supply_stream_id, row.demand_stream_id))) continue;
       const supply = byId.get(row.supply_stream_id);
       const demand = byId.get(row.demand_stream_id);
       const pair =
@@ -680,19 +670,14 @@ export class MatchingService {
         supply.companyId !== demand.companyId
           ? scorePairOf(supply, demand)
           : null;
-      const key: [string, string] = [row.supply_stream_id, row.demand_stream_id];
       if (!pair) {
-        if (row.qualifies) notQualifying.push(key);
-      } else if (!row.acted_on) dropped.push(key);
+        if (row.qualifies) rebuild.markNotQualifying(row.id);
+      } else if (!row.acted_on) rebuild.drop(row.id);
       else stored.push(pair);
     }
-    let count = 0;
-    const batch = this.config.MATCH_WRITE_BATCH;
-    for (let i = written; i < stored.length; i += batch) {
-      count += await writePairs(m, stored.slice(i, Math.min(i + batch, stored.length)));
+    for (let i = keptCount; i < stored.length; i += batch) {
+      count += await rebuild.write(m, stored.slice(i, Math.min(i + batch, stored.length)));
     }
-    await markNotQualifying(m, notQualifying);
-    await deleteProposed(m, dropped);
     await this.writeCategoryFloors(m, ofCategory, stored);
     return count;
   }

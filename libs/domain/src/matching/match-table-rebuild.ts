@@ -1,0 +1,359 @@
+import { EntityManager } from 'typeorm';
+import { PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
+import { ScoredPair } from './matching.types';
+
+/**
+ * A full re-match writes the matches table anew instead of upserting into it.
+ *
+ * Into a table with its five indexes, every row costs a descent and an insert per index, most of them
+ * at random places: at 100,000 streams the run's 3.6 million rows kept Postgres busy for 67–92 s, and a
+ * run over a full store spent 86 s only finding that nothing had changed. Here the rows go into a new
+ * heap without indexes while the worker scores (each kept pair merged with its stored row, if any,
+ * as upsertPairs would: id, status, interest, stale flag and version carried over), the stored rows
+ * the run does not rewrite are copied over (expired or flagged stale as markNotQualifying would;
+ * untouched proposals that fell out of every top K left out, as deleteProposed did), the indexes are
+ * built in one sorted pass each, and the new table takes the place of the old one in the run's
+ * transaction: readers see the old table until the commit, then the new one.
+ *
+ * Writers of matches wait for the run from its start (a SHARE lock), as they waited for the rows an
+ * upsert had touched; the swap itself needs the old table and the tables that reference it to itself
+ * for a moment (see lockForSwap).
+ */
+export class MatchTableRebuild {
+  /** Pairs whose stored rows stop qualifying (ids): expired if untouched, else flagged stale. */
+  private readonly notQualifying: string[] = [];
+  /** Untouched proposals that fell out of every top K (ids): not carried over. */
+  private readonly dropped: string[] = [];
+  /** Time spent in finish(): copying the rest, building the indexes, the swap. */
+  finishMs = 0;
+
+  /** @param storeWasEmpty no stored row to merge, read back or carry over (a first run) */
+  private constructor(private readonly storeWasEmpty: boolean) {}
+
+  /** Locks the matches table against other writers and creates the new table (no indexes yet). */
+  static async begin(m: EntityManager): Promise<MatchTableRebuild> {
+    await m.query(`LOCK TABLE matches IN SHARE MODE`);
+    const [{ empty }] = (await m.query(`SELECT NOT EXISTS (SELECT 1 FROM matches) AS empty`)) as {
+      empty: boolean;
+    }[];
+    // Hash joins over a category's rows (the anti-joins below) and sorts of the index builds.
+    await m.query(`SET LOCAL work_mem = '256MB'`);
+    await m.query(`SET LOCAL maintenance_work_mem = '1GB'`);
+    await m.query(
+      `CREATE TABLE ${NEXT} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
+         INCLUDING STORAGE INCLUDING COMPRESSION)`,
+    );
+    return new MatchTableRebuild(empty);
+  }
+
+  /**
+   * Writes kept pairs into the new table, each merged with its stored row if there is one; new
+   * proposals are queued for notification as an insert into matches would (the outbox trigger).
+   * Returns the rows that are new or changed (what upsertPairs reports).
+   */
+  async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+    return writePipelined(m, MERGED_INSERT, pairs, PIPELINED_STATEMENT_ROWS);
+  }
+
+  /**
+   * The category's stored rows that the run has not written into the new table (yet) and that still
+   * count (qualifying, or not expired): what reconcileCategory has to decide on.
+   */
+  async storedNotRewritten(m: EntityManager, category: string): Promise<StoredRow[]> {
+    if (this.storeWasEmpty) return [];
+    return (await m.query(
+      `SELECT o.id, o.supply_stream_id, o.demand_stream_id, o.qualifies,
+         (o.status <> 'proposed' OR o.supply_interest IS NOT NULL OR o.demand_interest IS NOT NULL) AS acted_on
+       FROM matches o
+       WHERE o.category = $1 AND (o.qualifies OR o.status <> 'expired')
+         AND NOT EXISTS (SELECT 1 FROM ${NEXT} n WHERE n.category = $1
+           AND n.supply_stream_id = o.supply_stream_id AND n.demand_stream_id = o.demand_stream_id)`,
+      [category],
+    )) as StoredRow[];
+  }
+
+  /** A stored row that no longer qualifies: carried over expired (untouched) or flagged stale (acted on). */
+  markNotQualifying(id: string): void {
+    this.notQualifying.push(id);
+  }
+
+  /** An untouched proposal that fell out of every top K: not carried over. */
+  drop(id: string): void {
+    this.dropped.push(id);
+  }
+
+  /**
+   * Carries the remaining stored rows over, builds the indexes, applies what deleting the dropped
+   * rows does to the tables that reference matches, and swaps the tables. Call once, last.
+   */
+  async finish(m: EntityManager): Promise<void> {
+    const started = performance.now();
+    if (!this.storeWasEmpty) await this.carryOver(m);
+    const schema = await describeMatchesTable(m);
+    for (const index of schema.indexes) await m.query(rebuildIndexSql(index));
+    await lockForSwap(m, ['matches', ...schema.references.map((r) => r.table)]);
+    for (const ref of schema.references) {
+      await removeReferencesTo(m, ref, this.dropped);
+      await m.query(`ALTER TABLE ${ref.table} DROP CONSTRAINT ${ref.name}`);
+    }
+    await m.query(`DROP TABLE matches`);
+    await m.query(`ALTER TABLE ${NEXT} RENAME TO matches`);
+    for (const index of schema.indexes) {
+      const built = `${index.name}${NEXT_SUFFIX}`;
+      if (index.constraintType === 'p' || index.constraintType === 'u') {
+        const kind = index.constraintType === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
+        await m.query(`ALTER TABLE matches ADD CONSTRAINT ${index.constraint} ${kind} USING INDEX ${built}`);
+      } else {
+        await m.query(`ALTER INDEX ${built} RENAME TO ${index.name}`);
+      }
+    }
+    for (const trigger of schema.triggers) {
+      await m.query(trigger.definition);
+      if (trigger.enabled === 'D') await m.query(`ALTER TABLE matches DISABLE TRIGGER ${trigger.name}`);
+    }
+    for (const ref of schema.references) {
+      await m.query(`ALTER TABLE ${ref.table} ADD CONSTRAINT ${ref.name} ${ref.definition}`);
+    }
+    // Autovacuum may be off (it is on the bench machine): the planner needs the new table's statistics.
+    await m.query(`ANALYZE matches`);
+    this.finishMs = performance.now() - started;
+  }
+
+  /** The stored rows the run did not rewrite and did not drop, as they are or marked not qualifying. */
+  private async carryOver(m: EntityManager): Promise<void> {
+    // Statistics first: the new table has millions of rows the planner has never seen.
+    await m.query(`ANALYZE ${NEXT}`);
+    await m.query(
+      `INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
+       SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
+       FROM matches o LEFT JOIN unnest($1::uuid[]) AS nq(id) ON nq.id = o.id
+       WHERE NOT EXISTS (SELECT 1 FROM ${NEXT} n
+               WHERE n.supply_stream_id = o.supply_stream_id AND n.demand_stream_id = o.demand_stream_id)
+         AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[]) AS d(id) WHERE d.id = o.id)`,
+      [this.notQualifying, this.dropped],
+    );
+  }
+}
+
+export interface StoredRow {
+  id: string;
+  supply_stream_id: string;
+  demand_stream_id: string;
+  qualifies: boolean;
+  acted_on: boolean;
+}
+
+const NEXT = 'matches_rebuilt';
+const NEXT_SUFFIX = '_rebuilt';
+
+/** Every column of matches, in the order both inserts write them. */
+const COLUMNS = [
+  'id',
+  'supply_stream_id',
+  'demand_stream_id',
+  'category',
+  'status',
+  'qualifies',
+  'stale',
+  'supply_interest',
+  'demand_interest',
+  'score',
+  'exchanged_quantity',
+  'exchanged_unit',
+  'distance_km',
+  'route_km',
+  'transport_mode',
+  'energy_saved_mwh',
+  'co2_avoided_t',
+  'gross_co2_t',
+  'deducted_co2_t',
+  'flags',
+  'explanation',
+  'agreed_estimate',
+  'engine_version',
+  'factor_set_version',
+  'version',
+  'computed_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** A proposal nobody has acted on (o: the stored row). */
+const UNTOUCHED = `(o.status = 'proposed' AND o.supply_interest IS NULL AND o.demand_interest IS NULL)`;
+
+/** Stored rows carried over: those listed as no longer qualifying change as markNotQualifying changed them. */
+const CARRIED: Partial<Record<(typeof COLUMNS)[number], string>> = {
+  status: `CASE WHEN nq.id IS NOT NULL AND ${UNTOUCHED} THEN 'expired' ELSE o.status END`,
+  qualifies: `CASE WHEN nq.id IS NOT NULL THEN false ELSE o.qualifies END`,
+  stale: `CASE WHEN nq.id IS NOT NULL THEN NOT ${UNTOUCHED} ELSE o.stale END`,
+  version: `CASE WHEN nq.id IS NOT NULL AND ${UNTOUCHED} THEN o.version + 1 ELSE o.version END`,
+  updated_at: `CASE WHEN nq.id IS NOT NULL THEN now() ELSE o.updated_at END`,
+};
+
+/**
+ * A kept pair (t) merged with its stored row (o, all NULL when there is none): the fresh estimate; the
+ * stored id, status (an expired row is proposed again), interest and creation; stale and version as
+ * upsertPairs sets them; computed_at and updated_at move only when something changed.
+ */
+const STATUS = `CASE WHEN o.status IS NULL OR o.status = 'expired' THEN 'proposed' ELSE o.status END`;
+const CHANGED = `(o.id IS NULL OR (o.score, o.energy_saved_mwh, o.exchanged_quantity, o.route_km, o.distance_km,
+    o.flags, o.status, o.qualifies, o.engine_version, o.factor_set_version)
+  IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route, t.distance, t.flag_array, ${STATUS}, true, $14, $15))`;
+const MERGED: Record<(typeof COLUMNS)[number], string> = {
+  id: 'coalesce(o.id, t.id)',
+  supply_stream_id: 't.supply',
+  demand_stream_id: 't.demand',
+  category: 't.category',
+  status: STATUS,
+  qualifies: 'true',
+  stale: `CASE WHEN o.id IS NULL OR (o.status IN ('proposed', 'expired') AND o.supply_interest IS NULL
+      AND o.demand_interest IS NULL) THEN false
+    WHEN o.stale THEN true
+    ELSE (o.score, o.energy_saved_mwh, o.exchanged_quantity, o.route_km)
+      IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route) OR NOT o.qualifies END`,
+  supply_interest: 'o.supply_interest',
+  demand_interest: 'o.demand_interest',
+  score: 't.score',
+  exchanged_quantity: 't.exchanged',
+  exchanged_unit: 't.unit',
+  distance_km: 't.distance',
+  route_km: 't.route',
+  transport_mode: 't.mode',
+  energy_saved_mwh: 't.energy',
+  co2_avoided_t: 't.score',
+  gross_co2_t: 't.gross',
+  deducted_co2_t: 't.deducted',
+  flags: 't.flag_array',
+  explanation: `coalesce(o.explanation, '{}'::jsonb)`,
+  agreed_estimate: 'o.agreed_estimate',
+  engine_version: '$14',
+  factor_set_version: '$15',
+  version: `CASE WHEN o.status = 'expired' THEN o.version + 1 ELSE coalesce(o.version, 1) END`,
+  computed_at: `CASE WHEN ${CHANGED} THEN now() ELSE o.computed_at END`,
+  created_at: 'coalesce(o.created_at, now())',
+  updated_at: `CASE WHEN ${CHANGED} THEN now() ELSE o.updated_at END`,
+};
+
+const MERGED_INSERT = `WITH src AS MATERIALIZED (
+    SELECT ${COLUMNS.map((c) => `${MERGED[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, ${CHANGED} AS changed
+    FROM (SELECT u.*, CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END AS flag_array
+          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
+            $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
+            AS u(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted,
+                 flags, id)) t
+    LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand
+  ), inserted AS (
+    INSERT INTO ${NEXT} (${COLUMNS.join(', ')}) SELECT ${COLUMNS.join(', ')} FROM src
+  ), queued AS (
+    -- As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
+    INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM src WHERE fresh HAVING count(*) > 0
+  )
+  SELECT count(*) FILTER (WHERE changed)::int AS written FROM src`;
+
+interface IndexDef {
+  name: string;
+  definition: string;
+  constraint: string | null;
+  constraintType: string | null;
+}
+interface TriggerDef {
+  name: string;
+  definition: string;
+  enabled: string;
+}
+interface ReferenceDef {
+  table: string;
+  name: string;
+  definition: string;
+  column: string;
+  onDelete: string;
+}
+
+/** The indexes, triggers and incoming foreign keys of matches, read from the catalog. */
+async function describeMatchesTable(
+  m: EntityManager,
+): Promise<{ indexes: IndexDef[]; triggers: TriggerDef[]; references: ReferenceDef[] }> {
+  const indexes = (await m.query(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition,
+       con.conname AS "constraint", con.contype AS "constraintType"
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+     WHERE i.indrelid = 'matches'::regclass ORDER BY c.relname`,
+  )) as IndexDef[];
+  const triggers = (await m.query(
+    `SELECT tgname AS name, pg_get_triggerdef(oid) AS definition, tgenabled AS enabled
+     FROM pg_trigger WHERE tgrelid = 'matches'::regclass AND NOT tgisinternal ORDER BY tgname`,
+  )) as TriggerDef[];
+  const references = (await m.query(
+    `SELECT con.conrelid::regclass::text AS table, con.conname AS name,
+       pg_get_constraintdef(con.oid) AS definition, a.attname AS column, con.confdeltype AS "onDelete"
+     FROM pg_constraint con
+     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
+     WHERE con.contype = 'f' AND con.confrelid = 'matches'::regclass AND cardinality(con.conkey) = 1
+     ORDER BY 1, 2`,
+  )) as ReferenceDef[];
+  return { indexes, triggers, references };
+}
+
+/** The index's definition, built on the new table under a temporary name. */
+function rebuildIndexSql(index: IndexDef): string {
+  const match = /^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)( .*)$/s.exec(index.definition);
+  if (!match || match[2] !== index.name || !/^(?:public\.)?matches$/.test(match[4])) {
+    throw new Error(`unexpected index definition on matches: ${index.definition}`);
+  }
+  return `${match[1]}${index.name}${NEXT_SUFFIX}${match[3]}${NEXT}${match[5]}`;
+}
+
+/** What deleting the dropped matches would have done to a referencing table (ON DELETE …). */
+async function removeReferencesTo(m: EntityManager, ref: ReferenceDef, dropped: string[]): Promise<void> {
+  if (dropped.length === 0) return;
+  const where = `${ref.column} = ANY($1::uuid[])`;
+  if (ref.onDelete === 'c') {
+    await m.query(`DELETE FROM ${ref.table} WHERE ${where}`, [dropped]);
+  } else if (ref.onDelete === 'n') {
+    await m.query(`UPDATE ${ref.table} SET ${ref.column} = NULL WHERE ${where}`, [dropped]);
+  } else {
+    const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM ${ref.table} WHERE ${where}`, [
+      dropped,
+    ])) as { n: number }[];
+    if (n > 0) {
+      throw new Error(`${n} rows of ${ref.table} reference matches the re-match would delete (${ref.name})`);
+    }
+  }
+}
+
+/**
+ * Takes the tables for the swap. A transaction that read one of them and now waits behind the run's
+ * share lock to write can never finish before the run does, and the run cannot take the table while it
+ * holds it: Postgres finds that deadlock from the run's side and would fail the run. So when the lock
+ * fails (deadlock) or takes more than a moment, the run cancels the statements of the transactions that
+ * wait for it while holding one of the tables (their clients see a retryable error, as a deadlock's
+ * victim would) and tries again.
+ */
+async function lockForSwap(m: EntityManager, tables: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await m.query(`SAVEPOINT swap_lock`);
+    try {
+      await m.query(`SET LOCAL lock_timeout = '500ms'`);
+      await m.query(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await m.query(`RELEASE SAVEPOINT swap_lock`);
+      await m.query(`SET LOCAL lock_timeout = 0`);
+      return;
+    } catch (error) {
+      await m.query(`ROLLBACK TO SAVEPOINT swap_lock`);
+      const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code;
+      // 55P03: lock_timeout; 40P01: Postgres saw at once that the run would wait for a waiter of its own.
+      if ((code !== '55P03' && code !== '40P01') || attempt >= SWAP_LOCK_ATTEMPTS) throw error;
+      await m.query(
+        `SELECT pg_cancel_backend(a.pid) FROM pg_stat_activity a
+         WHERE pg_backend_pid() = ANY(pg_blocking_pids(a.pid))
+           AND EXISTS (SELECT 1 FROM pg_locks l
+                       WHERE l.pid = a.pid AND l.granted AND l.relation = ANY($1::regclass[]))`,
+        [tables],
+      );
+    }
+  }
+}
+
+/** Lock attempts of half a second before the swap gives up (other readers hold the tables that long). */
+const SWAP_LOCK_ATTEMPTS = 120;

@@ -1,0 +1,226 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { AppConfig, JobQueue } from '@symbiose/core';
+import { MatchingService, pairKey } from '@symbiose/domain';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { pollUntil } from '../support/api-harness';
+import { isolatedConfig, obliterateQueues, startWorker } from '../support/worker-harness';
+import {
+  createWorld,
+  expectStoredFloorsAgree,
+  fromScratch,
+  insertStream,
+  prng,
+  storedProposed,
+} from './matching-fixtures';
+
+/**
+ * A full re-match writes the matches table anew and swaps it in (MatchTableRebuild): the stored rows
+ * must come out as the upserts, expiries and deletions they replace left them, and the table must keep
+ * every index, constraint, trigger and incoming foreign key.
+ */
+describe('full re-match rebuilds the matches table', () => {
+  const K = 2;
+  let config: AppConfig;
+  let worker: INestApplicationContext;
+  let db: DataSource;
+  let matching: MatchingService;
+
+  beforeAll(async () => {
+    config = await isolatedConfig('table_rebuild', { MATCH_TOP_K: String(K), SWEEP_INTERVAL_MS: '3600000' });
+    worker = await startWorker(config);
+    db = worker.get(DataSource);
+    matching = worker.get(MatchingService);
+    await obliterateQueues(worker.get(JobQueue));
+    await db.query(`TRUNCATE matches, stream_match_state, streams, sites, companies CASCADE`);
+    const rnd = prng(31);
+    const world = await createWorld(db, 5, rnd);
+    for (let i = 0; i < 14; i++) {
+      await insertStream(db, world.sites[i % 5], i % 2 === 0 ? 'supply' : 'demand', rnd, 'co2');
+    }
+    // Pure enough CO2 for every need: every pair of two companies qualifies.
+    await db.query(`UPDATE streams SET quality = CASE direction WHEN 'supply' THEN '{"purityPct": 99.9}'::jsonb
+      ELSE '{"purityPct": 95}'::jsonb END`);
+  });
+  afterAll(async () => worker.close());
+
+  /** Indexes, constraints, triggers and incoming foreign keys of matches, as the catalog defines them. */
+  async function catalog(): Promise<string[]> {
+    const rows = (await db.query(
+      `SELECT 'index ' || c.relname || ': ' || pg_get_indexdef(i.indexrelid) AS d
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'matches'::regclass
+       UNION ALL SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE conrelid = 'matches'::regclass
+       UNION ALL SELECT 'trigger ' || tgname || ' ' || tgenabled::text || ': ' || pg_get_triggerdef(oid)
+         FROM pg_trigger WHERE tgrelid = 'matches'::regclass AND NOT tgisinternal
+       UNION ALL SELECT 'reference ' || conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE confrelid = 'matches'::regclass
+       ORDER BY 1`,
+    )) as { d: string }[];
+    return rows.map((r) => r.d);
+  }
+
+  /** The stored proposed matches that qualify, pair key → score. */
+  async function qualifyingProposed(): Promise<Map<string, number>> {
+    const rows = (await db.query(
+      `SELECT supply_stream_id, demand_stream_id, score FROM matches WHERE status = 'proposed' AND qualifies`,
+    )) as { supply_stream_id: string; demand_stream_id: string; score: number }[];
+    return new Map(rows.map((r) => [pairKey(r.supply_stream_id, r.demand_stream_id), r.score]));
+  }
+
+  async function matchRow(id: string) {
+    const [row] = (await db.query(
+      `SELECT id, status, qualifies, stale, version, supply_interest, score FROM matches WHERE id = $1`,
+      [id],
+    )) as {
+      id: string;
+      status: string;
+      qualifies: boolean;
+      stale: boolean;
+      version: number;
+      supply_interest: string | null;
+      score: number;
+    }[];
+    return row;
+  }
+
+  it('into an empty store, then over a store with acted-on, outdated and extra rows', async () => {
+    const before = await catalog();
+    expect(before.length).toBeGreaterThan(10);
+    const first = await matching.fullRematch();
+    expect(first.written).toBeGreaterThan(0);
+    expect(await storedProposed(db)).toEqual(await fromScratch(db, K));
+    expect(await catalog()).toEqual(before);
+
+    // Pairs of two companies that no stream keeps in its top K.
+    const spare = (await db.query(
+      `SELECT s.id AS supply, d.id AS demand FROM streams s JOIN streams d
+         ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
+       WHERE NOT EXISTS (SELECT 1 FROM matches m WHERE m.supply_stream_id = s.id AND m.demand_stream_id = d.id)
+       ORDER BY 1, 2 LIMIT 2`,
+    )) as { supply: string; demand: string }[];
+    expect(spare).toHaveLength(2);
+    const insert = async (pair: { supply: string; demand: string }, status: string) => {
+      const [row] = (await db.query(
+        `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, score, exchanged_quantity,
+           exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
+           deducted_co2_t, explanation, engine_version, factor_set_version)
+         VALUES ($1, $2, 'co2', $3, 1, 1, 't', 1, 1, 'pipeline', 1, 1, 1, 0, '{}', 'engine-0', 'factors-0')
+         RETURNING id`,
+        [pair.supply, pair.demand, status],
+      )) as { id: string }[];
+      await db.query(`INSERT INTO match_events (match_id, action, to_status) VALUES ($1, 'test', $2)`, [
+        row.id,
+        status,
+      ]);
+      return row.id;
+    };
+    // An approved pair outside every top K: kept with its id, status and events, re-scored.
+    const approved = await insert(spare[0], 'approved');
+    // An untouched proposal outside every top K: deleted, and its events with it (ON DELETE CASCADE).
+    const extra = await insert(spare[1], 'proposed');
+
+    // A supply withdrawn: its untouched proposals expire, the one a party acted on is flagged stale.
+    const [withdrawn] = (await db.query(
+      `SELECT supply_stream_id AS id FROM matches WHERE status = 'proposed' AND supply_stream_id <> ALL($1::uuid[])
+       GROUP BY 1 HAVING count(*) = 2 ORDER BY 1 LIMIT 1`,
+      [spare.map((p) => p.supply)],
+    )) as { id: string }[];
+    const [untouched, interested] = (
+      (await db.query(`SELECT id FROM matches WHERE supply_stream_id = $1 ORDER BY id`, [withdrawn.id])) as {
+        id: string;
+      }[]
+    ).map((r) => r.id);
+    await db.query(`UPDATE matches SET supply_interest = 'interested' WHERE id = $1`, [interested]);
+    await db.query(`UPDATE streams SET status = 'withdrawn', version = version + 1 WHERE id = $1`, [
+      withdrawn.id,
+    ]);
+    const untouchedBefore = await matchRow(untouched);
+    // Rows the run keeps (most of them): one a party acted on, one with an event that must stay.
+    const [keptInterested, keptWithEvent] = (
+      (await db.query(
+        `SELECT id FROM matches WHERE status = 'proposed' AND supply_stream_id <> ALL($1::uuid[]) ORDER BY id LIMIT 2`,
+        [[withdrawn.id, ...spare.map((p) => p.supply)]],
+      )) as { id: string }[]
+    ).map((r) => r.id);
+    await db.query(`UPDATE matches SET demand_interest = 'interested' WHERE id = $1`, [keptInterested]);
+    await db.query(`INSERT INTO match_events (match_id, action, to_status) VALUES ($1, 'test', 'proposed')`, [
+      keptWithEvent,
+    ]);
+
+    await matching.fullRematch();
+
+    const keptApproved = await matchRow(approved);
+    expect(keptApproved).toMatchObject({ status: 'approved', qualifies: true });
+    expect(keptApproved.score).not.toBe(1);
+    expect(await db.query(`SELECT to_status FROM match_events WHERE match_id = $1`, [approved])).toEqual([
+      { to_status: 'approved' },
+    ]);
+    expect(
+      await db.query(`SELECT demand_interest, qualifies FROM matches WHERE id = $1`, [keptInterested]),
+    ).toEqual([{ demand_interest: 'interested', qualifies: true }]);
+    expect(await db.query(`SELECT to_status FROM match_events WHERE match_id = $1`, [keptWithEvent])).toEqual(
+      [{ to_status: 'proposed' }],
+    );
+    expect(await matchRow(extra)).toBeUndefined();
+    expect(await db.query(`SELECT 1 FROM match_events WHERE match_id = $1`, [extra])).toEqual([]);
+    expect(await matchRow(untouched)).toMatchObject({
+      status: 'expired',
+      qualifies: false,
+      stale: false,
+      version: untouchedBefore.version + 1,
+    });
+    expect(await matchRow(interested)).toMatchObject({
+      status: 'proposed',
+      supply_interest: 'interested',
+      qualifies: false,
+      stale: true,
+    });
+    // The proposed rows that still qualify are exactly a from-scratch match's.
+    expect(await qualifyingProposed()).toEqual(await fromScratch(db, K));
+    expect(await expectStoredFloorsAgree(db, K)).toBeGreaterThan(0);
+    expect(await catalog()).toEqual(before);
+    // Statistics for the planner, even with autovacuum off.
+    const [{ analyzed }] = (await db.query(
+      `SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'matches'`,
+    )) as { analyzed: boolean }[];
+    expect(analyzed).toBe(true);
+  });
+
+  it('cancels a writer that read matches and waits behind the run, so the swap never deadlocks', async () => {
+    const client = new Client({ connectionString: config.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const [{ id }] = (await client.query(`SELECT id FROM matches ORDER BY id LIMIT 1`)).rows as {
+        id: string;
+      }[];
+      const run = matching.fullRematch();
+      // Once the run holds its share lock, the writer's update waits behind it while holding its read lock.
+      await pollUntil(
+        async () => {
+          const locks = (await db.query(
+            `SELECT 1 FROM pg_locks WHERE relation = 'matches'::regclass AND mode = 'ShareLock' AND granted`,
+          )) as unknown[];
+          return locks.length > 0 || undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 5, what: 'the run to lock matches' },
+      );
+      // Like the API's transactions, the writer rolls back as soon as its statement fails.
+      const update = client.query(`UPDATE matches SET supply_interest = 'declined' WHERE id = $1`, [id]).then(
+        () => 'updated',
+        async (err: { code?: string }) => {
+          await client.query('ROLLBACK');
+          return err.code;
+        },
+      );
+      const result = await run;
+      expect(result.kept).toBeGreaterThan(0);
+      expect(await update).toBe('57014');
+      expect(await qualifyingProposed()).toEqual(await fromScratch(db, K));
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
+});
