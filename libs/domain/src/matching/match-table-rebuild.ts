@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
+import { insertPairsInto, PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -52,7 +52,9 @@ export class MatchTableRebuild {
    * Returns the rows that are new or changed (what upsertPairs reports).
    */
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
-    return writePipelined(m, MERGED_INSERT, pairs, PIPELINED_STATEMENT_ROWS);
+    // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
+    const sql = this.storeWasEmpty ? FRESH_INSERT : MERGED_INSERT;
+    return writePipelined(m, sql, pairs, PIPELINED_STATEMENT_ROWS);
   }
 
   /**
@@ -249,6 +251,11 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
     INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM src WHERE fresh HAVING count(*) > 0
   )
   SELECT count(*) FILTER (WHERE changed)::int AS written FROM src`;
+
+const FRESH_INSERT = `WITH inserted AS (${insertPairsInto(NEXT)} RETURNING id), queued AS (
+    INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM inserted HAVING count(*) > 0
+  )
+  SELECT count(*)::int AS written FROM inserted`;
 
 interface IndexDef {
   name: string;

@@ -57,7 +57,10 @@ export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
   ];
 }
 
-const INSERT_PAIRS = `INSERT INTO matches AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
+/** INSERT … SELECT FROM unnest of the pairs' column arrays (pairColumns) into `table`, as new proposals. */
+export const insertPairsInto = (
+  table: string,
+) => `INSERT INTO ${table} AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
        exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
        deducted_co2_t, flags, explanation, engine_version, factor_set_version)
      SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
@@ -66,6 +69,8 @@ const INSERT_PAIRS = `INSERT INTO matches AS m (id, supply_stream_id, demand_str
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
        $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
        AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)`;
+
+const INSERT_PAIRS = insertPairsInto('matches');
 
 /** Rows per statement of countWritten: big enough that a statement's own overhead stays small. */
 export const PIPELINED_STATEMENT_ROWS = 5_000;
