@@ -187,6 +187,40 @@ describe('full re-match rebuilds the matches table', () => {
     expect(analyzed).toBe(true);
   });
 
+  it('waits for a reader that holds matches without waiting for the run, and cancels nothing', async () => {
+    await matching.fullRematch(); // a store to read
+    const reader = new Client({ connectionString: config.DATABASE_URL });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM matches`);
+      const run = matching.fullRematch();
+      // The swap asks for the table and waits (its lock request is not granted while the reader holds it).
+      await pollUntil(
+        async () => {
+          const waiting = (await db.query(
+            `SELECT 1 FROM pg_locks WHERE relation = 'matches'::regclass AND mode = 'AccessExclusiveLock'
+             AND NOT granted`,
+          )) as unknown[];
+          return waiting.length > 0 || undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 5, what: 'the swap to wait for the reader' },
+      );
+      // A statement of the reader that outlasts several of the swap's lock timeouts is not cancelled
+      // (the reader does not wait for the run), and the reader still sees the old table.
+      const [{ n }] = (await reader.query(`SELECT (SELECT count(*)::int FROM matches) AS n, pg_sleep(1.5)`))
+        .rows as { n: number }[];
+      expect(n).toBeGreaterThan(0);
+      await reader.query('COMMIT');
+      const result = await run;
+      expect(result.kept).toBeGreaterThan(0);
+      expect(await qualifyingProposed()).toEqual(await fromScratch(db, K));
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await reader.end();
+    }
+  });
+
   it('cancels a writer that read matches and waits behind the run, so the swap never deadlocks', async () => {
     const client = new Client({ connectionString: config.DATABASE_URL });
     await client.connect();
