@@ -37,6 +37,7 @@ export {
   arrivalCeiling,
   arrivalLossPerKm,
   deductionPerUnitKm,
+  beyondReach,
   distanceCeiling,
   heatPairCeiling,
   heatUnitCeiling,

@@ -17,14 +17,17 @@ import { compareEstimates, type RankableEstimate } from './ranking';
 import {
   arrivalCeiling,
   arrivalLossPerKm,
+  beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
   heatPairCeiling,
+  pairCeilingOf,
   heatUnitCeiling,
   pairScoreCeiling,
   perUnitCeiling,
 } from './score.ceiling';
 import { chordKm, greatCircleKm, unitVector } from './geo.distance';
+import { maxReachKm } from './transport.route';
 import { WATER_QUALITIES } from './water.taxonomy';
 
 const RUNS = { numRuns: 400 };
@@ -237,6 +240,56 @@ describe('engine properties', () => {
       { numRuns: 4000 },
     );
     expect(qualified).toBeGreaterThan(400);
+  });
+
+  it('the matchers skip only pairs the engine rejects: beyond the reach by the chord, or no saving left by the ceiling', () => {
+    // Up to about 2 degrees apart: past every category's reach (water 50 km … CO2 100, materials 300).
+    const heat = heatPairCeiling();
+    let farByChord = 0;
+    let noSaving = 0;
+    fc.assert(
+      fc.property(fc.oneof(arbAny, likelyPairs(CATEGORIES, 1.5, 2.2)), ([s, d]) => {
+        const r = scorePair(s, d);
+        const [ax, ay, az] = unitVector(s.site.latitude, s.site.longitude);
+        const [bx, by, bz] = unitVector(d.site.latitude, d.site.longitude);
+        const chord = chordKm(ax, ay, az, bx, by, bz);
+        // Each side's matcher checks its own limit.
+        for (const own of [s, d]) {
+          if (beyondReach(chord, Math.min(maxReachKm(s.category), own.maxDistanceKm ?? Infinity))) {
+            farByChord++;
+            expect(r.ok).toBe(false);
+          }
+        }
+        const temperature = (x: StreamFacts) => {
+          const t = (x.quality as { temperatureC?: unknown }).temperatureC;
+          return typeof t === 'number' ? t : NaN;
+        };
+        const ceiling = pairCeilingOf(
+          s.category === 'heat' ? heat : null,
+          s.annualQuantity,
+          perUnitCeiling(s),
+          temperature(s),
+          d.annualQuantity,
+          perUnitCeiling(d),
+          temperature(d),
+          d.site.country === 'BE',
+        );
+        const tightened = distanceCeiling(
+          ceiling,
+          arrivalLossPerKm(s.category),
+          deductionPerUnitKm(s.category),
+          Math.min(s.annualQuantity, d.annualQuantity),
+          chord,
+        );
+        if (tightened === -Infinity) {
+          noSaving++;
+          expect(r.ok).toBe(false);
+        }
+      }),
+      { numRuns: 6000 },
+    );
+    expect(farByChord).toBeGreaterThan(500);
+    expect(noSaving).toBeGreaterThan(500);
   });
 
   it('water and materials: net stays under the ceiling less the deduction per unit and chord km', () => {

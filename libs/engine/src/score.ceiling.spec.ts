@@ -2,8 +2,10 @@ import type { Category, StreamFacts } from './domain.types';
 import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
 import {
   arrivalCeiling,
+  beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
+  pairCeilingOf,
   pairScoreCeiling,
   perUnitCeiling,
 } from './score.ceiling';
@@ -138,6 +140,25 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
     expect(distanceCeiling(5, 0.005 * 1.2, 0, 1e6, 10)).toBeCloseTo(5 * (1 - 0.06), 12);
     // No distance, no change.
     expect(distanceCeiling(3, 0, perKm, 1e6, 0)).toBe(3);
+    // Nothing above 0 left (1,000 m3 pumped 2,000 km; heat over 200 km loses it all): the engine rejects.
+    expect(distanceCeiling(2, 0, perKm, 1000, 2000)).toBe(-Infinity);
+    expect(distanceCeiling(5, 0.005 * 1.2, 0, 1e6, 200)).toBe(-Infinity);
+    // Nothing exchanged: no rejection for that reason.
+    expect(distanceCeiling(2, 0, perKm, 0, 2000)).toBe(2);
+  });
+
+  it('pairCeilingOf: -Infinity when the ceiling is not above 0 and both sides have a quantity', () => {
+    // A CO2 demand that buys liquid CO2 has a ceiling of 0 per tonne.
+    expect(pairCeilingOf(null, 500, 0.9, NaN, 200, 0, NaN, true)).toBe(-Infinity);
+    expect(pairCeilingOf(null, 500, 0.9, NaN, 0, 0, NaN, true)).toBe(0);
+    expect(pairCeilingOf(null, 500, 0.9, NaN, 200, 0.5, NaN, true)).toBe(200 * 0.5 * (1 + 1e-9));
+  });
+
+  it('beyondReach: the chord past the reach, with a margin of 1e-7 for rounding', () => {
+    expect(beyondReach(100.001, 100)).toBe(true);
+    expect(beyondReach(100.000001, 100)).toBe(false);
+    expect(beyondReach(100, 100)).toBe(false);
+    expect(beyondReach(0.001, 0)).toBe(true);
   });
 
   it('pairScoreCeiling: the smaller quantity times the smaller ceiling, with a 1e-9 margin', () => {

@@ -122,7 +122,8 @@ export function deductionPerUnitKm(
  * (`arrivalAt`) and the deduction per unit and km (`deductionPerUnitKm`) on at most `quantity`
  * (the smaller side's) exchanged. `distanceKm` may be any lower bound of the great-circle distance
  * (a matcher uses the chord). The deduction is taken a hair short, so the engine's rounding never
- * puts a pair above it.
+ * puts a pair above it. -Infinity when that leaves nothing above 0 (noSavingPossible): the engine
+ * rejects the pair.
  */
 export function distanceCeiling(
   ceiling: number,
@@ -132,8 +133,9 @@ export function distanceCeiling(
   distanceKm: number,
 ): number {
   const arriving = lossPerKm === 0 ? ceiling : ceiling * arrivalAt(lossPerKm, distanceKm);
-  if (deductionPerKm === 0) return arriving;
-  return arriving - quantity * deductionPerKm * distanceKm * (1 - 1e-9);
+  const tightened =
+    deductionPerKm === 0 ? arriving : arriving - quantity * deductionPerKm * distanceKm * (1 - 1e-9);
+  return noSavingPossible(tightened, quantity) ? -Infinity : tightened;
 }
 
 /** `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). */
@@ -244,7 +246,28 @@ export function pairCeilingOf(
     unit = heatUnitCeiling(heat, supplyTempC, demandTempC, demandCeiling, demandInBelgium);
     if (unit === -Infinity) return -Infinity;
   }
-  return pairScoreCeiling(supplyQuantity, supplyCeiling, demandQuantity, unit);
+  const ceiling = pairScoreCeiling(supplyQuantity, supplyCeiling, demandQuantity, unit);
+  return noSavingPossible(ceiling, supplyQuantity < demandQuantity ? supplyQuantity : demandQuantity)
+    ? -Infinity
+    : ceiling;
+}
+
+/**
+ * A pair whose ceiling is not above 0 has no net saving; with something to exchange the engine rejects
+ * it (no_net_saving), so a matcher need not score it (say a CO2 demand that buys liquid CO2: nothing is
+ * credited, compression is deducted).
+ */
+function noSavingPossible(ceiling: number, smallerQuantity: number): boolean {
+  return ceiling <= 0 && smallerQuantity > 0;
+}
+
+/**
+ * True when a pair whose chord distance is `chordKm` is certainly farther apart than `reachKm`
+ * great-circle km: the engine rejects it (beyond_reach). The chord is never longer than the arc beyond
+ * rounding, and the margin covers that rounding.
+ */
+export function beyondReach(chordKm: number, reachKm: number): boolean {
+  return chordKm * (1 - 1e-7) > reachKm;
 }
 
 const nonNegativeCache = new WeakMap<EngineConstants, boolean>();

@@ -3,6 +3,7 @@ import {
   distanceCeiling,
   arrivalLossPerKm,
   CANONICAL_UNIT,
+  beyondReach,
   chordKm,
   counterpartPartitions,
   CURRENT_FACTOR_SET,
@@ -17,7 +18,7 @@ import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
 import { ceilingFactsOf, sharedFlags } from './pair-scoring';
-import { reachBox } from './reach-box';
+import { reachBox, streamReachKm } from './reach-box';
 
 export interface FullMatchResult {
   /** Pairs kept by the bounded-storage rule (top K of either side). */
@@ -444,6 +445,7 @@ function collectCandidates(
   z: number,
   lossPerKm: number,
   deductionPerKm: number,
+  reachKm: number,
 ): number {
   let skipped = 0;
   // Heat, water and materials lose with the distance: the ceiling is tightened by the chord (a lower
@@ -487,10 +489,15 @@ function collectCandidates(
       skipped++;
       continue;
     }
+    // The reach box's corners lie beyond the reach (a circle): the chord tells without scoring.
+    const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
+    if (beyondReach(km, reachKm)) {
+      skipped++;
+      continue;
+    }
     let ceiling = ceilingScore;
     if (byDistance) {
       const other = p.quantity[id];
-      const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
       ceiling = distanceCeiling(
         ceilingScore,
         lossPerKm,
@@ -498,6 +505,10 @@ function collectCandidates(
         quantity < other ? quantity : other,
         km,
       );
+      if (ceiling === -Infinity) {
+        skipped++;
+        continue;
+      }
     }
     if (into.n === into.id.length) into.grow();
     const n = into.n++;
@@ -592,6 +603,7 @@ export async function matchFromScratch(
       const { perUnit, purity, temperature, belgium, x, y, z } = ceilingFactsOf(stream);
       const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
       const deductionPerKm = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
+      const reachKm = streamReachKm(stream);
       const heat = stream.category === 'heat' ? heatCeiling : null;
       scratch.n = 0;
       for (const key of counterpartPartitions(stream)) {
@@ -618,6 +630,7 @@ export async function matchFromScratch(
           z,
           lossPerKm,
           deductionPerKm,
+          reachKm,
         );
       }
       const n = scratch.n;

@@ -4,6 +4,7 @@ import {
   CURRENT_FACTOR_SET,
   FactorSet,
   flagsFromMask,
+  beyondReach,
   chordKm,
   deductionPerUnitKm,
   distanceCeiling,
@@ -18,6 +19,7 @@ import {
   unitVector,
 } from '@symbiose/engine';
 import { MatchableStream, ScoredPair } from './matching.types';
+import { streamReachKm } from './reach-box';
 
 /** Scores one stream against candidates of the opposite direction; pairs within one company are internal, not exchanges. */
 export function scoreAgainst(
@@ -289,6 +291,7 @@ export function scoreAgainstBounded(
   const lossPerKm = arrivalLossPerKm(stream.category, factors);
   const deductionPerKm = deductionPerUnitKm(stream.category, factors);
   const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
+  const reachKm = streamReachKm(stream, factors);
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
   // distance (tightened once, below).
   const later: number[] = [];
@@ -306,6 +309,24 @@ export function scoreAgainstBounded(
     const cPurity = d[r + CandidateTable.PURITY];
     if (checkPurity && (isSupply ? purity < cPurity : cPurity < purity)) continue;
     const stored = checkStored && always.has(streams[i].id);
+    // The reach box's corners lie beyond the reach (a circle): the chord tells without scoring.
+    if (
+      !stored &&
+      beyondReach(
+        chordKm(
+          self.x,
+          self.y,
+          self.z,
+          d[r + CandidateTable.X],
+          d[r + CandidateTable.Y],
+          d[r + CandidateTable.Z],
+        ),
+        reachKm,
+      )
+    ) {
+      skipped++;
+      continue;
+    }
     // Heat: the temperatures tighten the demand's side (a heat pump's electricity), or reject the pair.
     const ceiling = isSupply
       ? pairCeilingOf(
@@ -334,6 +355,10 @@ export function scoreAgainstBounded(
     }
     const floor = d[r + CandidateTable.FLOORS_K] === k ? d[r + CandidateTable.KTH_BEST] : -Infinity;
     if (floor === -Infinity || stored) {
+      if (!stored && ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm) === -Infinity) {
+        skipped++; // nothing above 0 is left over that distance: the engine rejects it
+        continue;
+      }
       score(i, -Infinity);
       continue;
     }
@@ -357,7 +382,7 @@ export function scoreAgainstBounded(
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < later.length; j++) {
       if (tightened[j] >= first !== (pass === 0)) continue;
-      if (tightened[j] < own.floor) skipped++;
+      if (tightened[j] === -Infinity || tightened[j] < own.floor) skipped++;
       else score(later[j], Infinity);
     }
   }
