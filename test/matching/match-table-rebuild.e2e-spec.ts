@@ -180,6 +180,10 @@ describe('full re-match rebuilds the matches table', () => {
     expect(await qualifyingProposed()).toEqual(await fromScratch(db, K));
     expect(await expectStoredFloorsAgree(db, K)).toBeGreaterThan(0);
     expect(await catalog()).toEqual(before);
+    // A further run changes nothing: the expired and the stale rows are carried over as they are.
+    const rowsBefore = (await db.query(`SELECT * FROM matches ORDER BY id`)) as { computed_at: Date }[];
+    await matching.fullRematch();
+    expect(await db.query(`SELECT * FROM matches ORDER BY id`)).toEqual(rowsBefore);
     // Statistics for the planner, even with autovacuum off.
     const [{ analyzed }] = (await db.query(
       `SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'matches'`,

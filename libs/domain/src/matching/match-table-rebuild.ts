@@ -20,10 +20,11 @@ import { ScoredPair } from './matching.types';
  * for a moment (see lockForSwap).
  */
 export class MatchTableRebuild {
-  /** Pairs whose stored rows stop qualifying (ids): expired if untouched, else flagged stale. */
-  private readonly notQualifying: string[] = [];
   /** Untouched proposals that fell out of every top K (ids): not carried over. */
   private readonly dropped: string[] = [];
+  /** Stored rows written into the new table merged with a kept pair, and carried over by carry(). */
+  private merged = 0;
+  private carried = 0;
   /** Time spent in finish(): copying the rest, building the indexes, the swap. */
   finishMs = 0;
 
@@ -53,30 +54,51 @@ export class MatchTableRebuild {
    */
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
     // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
-    const sql = this.storeWasEmpty ? FRESH_INSERT : MERGED_INSERT;
-    return writePipelined(m, sql, pairs, PIPELINED_STATEMENT_ROWS);
+    if (this.storeWasEmpty) return writePipelined(m, FRESH_INSERT, pairs, PIPELINED_STATEMENT_ROWS);
+    return writePipelined(
+      m,
+      MERGED_INSERT,
+      pairs,
+      PIPELINED_STATEMENT_ROWS,
+      (r) => (this.merged += r.merged),
+    );
   }
 
   /**
-   * The category's stored rows that the run has not written into the new table (yet) and that still
-   * count (qualifying, or not expired): what reconcileCategory has to decide on.
+   * The category's stored rows that the run has not written into the new table: what reconcileCategory
+   * has to decide on (`live`: qualifying, or not expired; the others are carried over as they are).
    */
   async storedNotRewritten(m: EntityManager, category: string): Promise<StoredRow[]> {
     if (this.storeWasEmpty) return [];
     return (await m.query(
       `SELECT o.id, o.supply_stream_id, o.demand_stream_id, o.qualifies,
+         (o.qualifies OR o.status <> 'expired') AS live,
          (o.status <> 'proposed' OR o.supply_interest IS NOT NULL OR o.demand_interest IS NOT NULL) AS acted_on
        FROM matches o
-       WHERE o.category = $1 AND (o.qualifies OR o.status <> 'expired')
+       WHERE o.category = $1
          AND NOT EXISTS (SELECT 1 FROM ${NEXT} n WHERE n.category = $1
            AND n.supply_stream_id = o.supply_stream_id AND n.demand_stream_id = o.demand_stream_id)`,
       [category],
     )) as StoredRow[];
   }
 
-  /** A stored row that no longer qualifies: carried over expired (untouched) or flagged stale (acted on). */
-  markNotQualifying(id: string): void {
-    this.notQualifying.push(id);
+  /**
+   * Carries stored rows over by id: `asIs` unchanged, `notQualifying` expired (untouched) or flagged
+   * stale (acted on), as markNotQualifying changes them.
+   */
+  async carry(m: EntityManager, asIs: readonly string[], notQualifying: readonly string[]): Promise<void> {
+    if (asIs.length + notQualifying.length === 0) return;
+    const [{ carried }] = (await m.query(
+      `WITH c AS (
+         INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
+         SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
+         FROM unnest($1::uuid[]) AS a(id) JOIN matches o ON o.id = a.id
+         LEFT JOIN unnest($2::uuid[]) AS nq(id) ON nq.id = o.id
+         RETURNING 1
+       ) SELECT count(*)::int AS carried FROM c`,
+      [[...asIs, ...notQualifying], notQualifying],
+    )) as { carried: number }[];
+    this.carried += carried;
   }
 
   /** An untouched proposal that fell out of every top K: not carried over. */
@@ -90,7 +112,14 @@ export class MatchTableRebuild {
    */
   async finish(m: EntityManager): Promise<void> {
     const started = performance.now();
-    if (!this.storeWasEmpty) await this.carryOver(m);
+    if (!this.storeWasEmpty) {
+      // Every stored row was merged, carried or dropped per category, unless some had a category the
+      // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
+      const [{ stored }] = (await m.query(`SELECT count(*)::int AS stored FROM matches`)) as {
+        stored: number;
+      }[];
+      if (stored !== this.merged + this.carried + this.dropped.length) await this.carryOver(m);
+    }
     const schema = await describeMatchesTable(m);
     for (const index of schema.indexes) await m.query(rebuildIndexSql(index));
     await lockForSwap(m, ['matches', ...schema.references.map((r) => r.table)]);
@@ -121,18 +150,18 @@ export class MatchTableRebuild {
     this.finishMs = performance.now() - started;
   }
 
-  /** The stored rows the run did not rewrite and did not drop, as they are or marked not qualifying. */
+  /** The stored rows the run did not rewrite, carry or drop, as they are. */
   private async carryOver(m: EntityManager): Promise<void> {
     // Statistics first: the new table has millions of rows the planner has never seen.
     await m.query(`ANALYZE ${NEXT}`);
     await m.query(
       `INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
        SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
-       FROM matches o LEFT JOIN unnest($1::uuid[]) AS nq(id) ON nq.id = o.id
+       FROM matches o LEFT JOIN (SELECT NULL::uuid AS id) AS nq ON false
        WHERE NOT EXISTS (SELECT 1 FROM ${NEXT} n
                WHERE n.supply_stream_id = o.supply_stream_id AND n.demand_stream_id = o.demand_stream_id)
-         AND NOT EXISTS (SELECT 1 FROM unnest($2::uuid[]) AS d(id) WHERE d.id = o.id)`,
-      [this.notQualifying, this.dropped],
+         AND NOT EXISTS (SELECT 1 FROM unnest($1::uuid[]) AS d(id) WHERE d.id = o.id)`,
+      [this.dropped],
     );
   }
 }
@@ -142,6 +171,7 @@ export interface StoredRow {
   supply_stream_id: string;
   demand_stream_id: string;
   qualifies: boolean;
+  live: boolean;
   acted_on: boolean;
 }
 
@@ -250,7 +280,7 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
     -- As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
     INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM src WHERE fresh HAVING count(*) > 0
   )
-  SELECT count(*) FILTER (WHERE changed)::int AS written FROM src`;
+  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged FROM src`;
 
 const FRESH_INSERT = `WITH inserted AS (${insertPairsInto(NEXT)} RETURNING id), queued AS (
     INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM inserted HAVING count(*) > 0

@@ -230,6 +230,7 @@ export async function writePipelined(
   sql: string,
   pairs: readonly ScoredPair[],
   rowsPerStatement: number,
+  onResult?: (row: Record<string, number>) => void,
 ): Promise<number> {
   if (pairs.length === 0) return 0;
   const statements: Promise<{ written: number }[]>[] = [];
@@ -245,6 +246,7 @@ export async function writePipelined(
   for (const r of settled) {
     if (r.status === 'rejected') throw r.reason;
     written += r.value[0].written;
+    onResult?.(r.value[0]);
   }
   return written;
 }

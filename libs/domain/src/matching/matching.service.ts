@@ -659,7 +659,13 @@ export class MatchingService {
     const existing = await rebuild.storedNotRewritten(m, category);
     const stored: ScoredPair[] = kept;
     const keptCount = kept.length;
+    const asIs: string[] = [];
+    const notQualifying: string[] = [];
     for (const row of existing) {
+      if (!row.live) {
+        asIs.push(row.id); // expired and not qualifying: left as it is, as before the rebuild
+        continue;
+      }
       const supply = byId.get(row.supply_stream_id);
       const demand = byId.get(row.demand_stream_id);
       const pair =
@@ -670,11 +676,11 @@ export class MatchingService {
         supply.companyId !== demand.companyId
           ? scorePairOf(supply, demand)
           : null;
-      if (!pair) {
-        if (row.qualifies) rebuild.markNotQualifying(row.id);
-      } else if (!row.acted_on) rebuild.drop(row.id);
+      if (!pair) (row.qualifies ? notQualifying : asIs).push(row.id);
+      else if (!row.acted_on) rebuild.drop(row.id);
       else stored.push(pair);
     }
+    await rebuild.carry(m, asIs, notQualifying);
     for (let i = keptCount; i < stored.length; i += batch) {
       count += await rebuild.write(m, stored.slice(i, Math.min(i + batch, stored.length)));
     }
