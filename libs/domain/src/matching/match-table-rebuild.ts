@@ -22,20 +22,25 @@ import { ScoredPair } from './matching.types';
 export class MatchTableRebuild {
   /** Untouched proposals that fell out of every top K (ids): not carried over. */
   private readonly dropped: string[] = [];
-  /** Stored rows written into the new table merged with a kept pair, and carried over by carry(). */
-  private merged = 0;
+  /** Stored rows by category written into the new table merged with a kept pair. */
+  private readonly merged = new Map<string, number>();
+  /** Stored rows carried over by carry(). */
   private carried = 0;
   /** Time spent in finish(): copying the rest, building the indexes, the swap. */
   finishMs = 0;
+  private readonly storeWasEmpty: boolean;
 
-  /** @param storeWasEmpty no stored row to merge, read back or carry over (a first run) */
-  private constructor(private readonly storeWasEmpty: boolean) {}
+  /** @param stored the stored rows by category when the run began */
+  private constructor(private readonly stored: ReadonlyMap<string, number>) {
+    this.storeWasEmpty = stored.size === 0;
+  }
 
   /** Locks the matches table against other writers and creates the new table (no indexes yet). */
   static async begin(m: EntityManager): Promise<MatchTableRebuild> {
     await m.query(`LOCK TABLE matches IN SHARE MODE`);
-    const [{ empty }] = (await m.query(`SELECT NOT EXISTS (SELECT 1 FROM matches) AS empty`)) as {
-      empty: boolean;
+    const counts = (await m.query(`SELECT category, count(*)::int AS n FROM matches GROUP BY category`)) as {
+      category: string;
+      n: number;
     }[];
     // Hash joins over a category's rows (the anti-joins below) and sorts of the index builds.
     await m.query(`SET LOCAL work_mem = '256MB'`);
@@ -44,7 +49,7 @@ export class MatchTableRebuild {
       `CREATE TABLE ${NEXT} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
          INCLUDING STORAGE INCLUDING COMPRESSION)`,
     );
-    return new MatchTableRebuild(empty);
+    return new MatchTableRebuild(new Map(counts.map((c) => [c.category, c.n])));
   }
 
   /**
@@ -55,12 +60,10 @@ export class MatchTableRebuild {
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
     // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
     if (this.storeWasEmpty) return writePipelined(m, FRESH_INSERT, pairs, PIPELINED_STATEMENT_ROWS);
-    return writePipelined(
-      m,
-      MERGED_INSERT,
-      pairs,
-      PIPELINED_STATEMENT_ROWS,
-      (r) => (this.merged += r.merged),
+    if (pairs.length === 0) return 0;
+    const category = pairs[0].category; // a write call holds one category's pairs
+    return writePipelined(m, MERGED_INSERT, pairs, PIPELINED_STATEMENT_ROWS, (r) =>
+      this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged),
     );
   }
 
@@ -69,7 +72,8 @@ export class MatchTableRebuild {
    * has to decide on (`live`: qualifying, or not expired; the others are carried over as they are).
    */
   async storedNotRewritten(m: EntityManager, category: string): Promise<StoredRow[]> {
-    if (this.storeWasEmpty) return [];
+    // Every stored row of the category merged with a kept pair (a re-run over a current store): none left.
+    if ((this.stored.get(category) ?? 0) === (this.merged.get(category) ?? 0)) return [];
     return (await m.query(
       `SELECT o.id, o.supply_stream_id, o.demand_stream_id, o.qualifies,
          (o.qualifies OR o.status <> 'expired') AS live,
@@ -115,10 +119,9 @@ export class MatchTableRebuild {
     if (!this.storeWasEmpty) {
       // Every stored row was merged, carried or dropped per category, unless some had a category the
       // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
-      const [{ stored }] = (await m.query(`SELECT count(*)::int AS stored FROM matches`)) as {
-        stored: number;
-      }[];
-      if (stored !== this.merged + this.carried + this.dropped.length) await this.carryOver(m);
+      const sum = (counts: Iterable<number>) => [...counts].reduce((a, b) => a + b, 0);
+      const accounted = sum(this.merged.values()) + this.carried + this.dropped.length;
+      if (sum(this.stored.values()) !== accounted) await this.carryOver(m);
     }
     const schema = await describeMatchesTable(m);
     for (const index of schema.indexes) await m.query(rebuildIndexSql(index));
