@@ -26,8 +26,6 @@ export class MatchTableRebuild {
   private readonly merged = new Map<string, number>();
   /** Stored rows carried over by carry(). */
   private carried = 0;
-  /** Time spent in finish(): copying the rest, building the indexes, the swap. */
-  finishMs = 0;
   private readonly storeWasEmpty: boolean;
 
   /** @param stored the stored rows by category when the run began */
@@ -115,7 +113,6 @@ export class MatchTableRebuild {
    * rows does to the tables that reference matches, and swaps the tables. Call once, last.
    */
   async finish(m: EntityManager): Promise<void> {
-    const started = performance.now();
     if (!this.storeWasEmpty) {
       // Every stored row was merged, carried or dropped per category, unless some had a category the
       // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
@@ -150,7 +147,6 @@ export class MatchTableRebuild {
     }
     // Autovacuum may be off (it is on the bench machine): the planner needs the new table's statistics.
     await m.query(`ANALYZE matches`);
-    this.finishMs = performance.now() - started;
   }
 
   /** The stored rows the run did not rewrite, carry or drop, as they are. */

@@ -310,20 +310,7 @@ export function scoreAgainstBounded(
     if (checkPurity && (isSupply ? purity < cPurity : cPurity < purity)) continue;
     const stored = checkStored && always.has(streams[i].id);
     // The reach box's corners lie beyond the reach (a circle): the chord tells without scoring.
-    if (
-      !stored &&
-      beyondReach(
-        chordKm(
-          self.x,
-          self.y,
-          self.z,
-          d[r + CandidateTable.X],
-          d[r + CandidateTable.Y],
-          d[r + CandidateTable.Z],
-        ),
-        reachKm,
-      )
-    ) {
+    if (!stored && beyondReach(chordTo(self, d, r), reachKm)) {
       skipped++;
       continue;
     }
@@ -431,16 +418,19 @@ function ceilingAt(
   deductionPerKm: number,
 ): number {
   if (lossPerKm === 0 && deductionPerKm === 0) return ceiling;
-  const km = chordKm(
-    a.x,
-    a.y,
-    a.z,
-    d[r + CandidateTable.X],
-    d[r + CandidateTable.Y],
-    d[r + CandidateTable.Z],
-  );
   const other = d[r + CandidateTable.QUANTITY];
-  return distanceCeiling(ceiling, lossPerKm, deductionPerKm, quantity < other ? quantity : other, km);
+  return distanceCeiling(
+    ceiling,
+    lossPerKm,
+    deductionPerKm,
+    quantity < other ? quantity : other,
+    chordTo(a, d, r),
+  );
+}
+
+/** The chord (km) from the stream to the candidate in row offset `r` of `d`: a lower bound of their distance. */
+function chordTo(a: CeilingFacts, d: Float64Array, r: number): number {
+  return chordKm(a.x, a.y, a.z, d[r + CandidateTable.X], d[r + CandidateTable.Y], d[r + CandidateTable.Z]);
 }
 
 /**
