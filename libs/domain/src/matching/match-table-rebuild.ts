@@ -281,10 +281,11 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
   )
   SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged FROM src`;
 
-const FRESH_INSERT = `WITH inserted AS (${insertPairsInto(NEXT)} RETURNING id), queued AS (
-    INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM inserted HAVING count(*) > 0
+/** Every pair as a new proposal: all of them queued in the outbox by their new ids ($16). */
+const FRESH_INSERT = `WITH inserted AS (${insertPairsInto(NEXT)}), queued AS (
+    INSERT INTO match_proposal_outbox (match_ids) SELECT $16::uuid[] WHERE cardinality($16::uuid[]) > 0
   )
-  SELECT count(*)::int AS written FROM inserted`;
+  SELECT cardinality($16::uuid[]) AS written`;
 
 interface IndexDef {
   name: string;
