@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { insertPairsInto, PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
+import { insertPairsInto, PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -155,8 +155,8 @@ export class MatchTableRebuild {
     await m.query(`ANALYZE ${NEXT}`);
     await m.query(
       `INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
-       SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
-       FROM matches o LEFT JOIN (SELECT NULL::uuid AS id) AS nq ON false
+       SELECT ${COLUMNS.map((c) => `o.${c}`).join(', ')}
+       FROM matches o
        WHERE NOT EXISTS (SELECT 1 FROM ${NEXT} n
                WHERE n.supply_stream_id = o.supply_stream_id AND n.demand_stream_id = o.demand_stream_id)
          AND NOT EXISTS (SELECT 1 FROM unnest($1::uuid[]) AS d(id) WHERE d.id = o.id)`,
@@ -260,19 +260,16 @@ const MERGED: Record<(typeof COLUMNS)[number], string> = {
   engine_version: '$14',
   factor_set_version: '$15',
   version: `CASE WHEN o.status = 'expired' THEN o.version + 1 ELSE coalesce(o.version, 1) END`,
-  computed_at: `CASE WHEN ${CHANGED} THEN now() ELSE o.computed_at END`,
+  computed_at: `CASE WHEN c.changed THEN now() ELSE o.computed_at END`,
   created_at: 'coalesce(o.created_at, now())',
-  updated_at: `CASE WHEN ${CHANGED} THEN now() ELSE o.updated_at END`,
+  updated_at: `CASE WHEN c.changed THEN now() ELSE o.updated_at END`,
 };
 
 const MERGED_INSERT = `WITH src AS MATERIALIZED (
-    SELECT ${COLUMNS.map((c) => `${MERGED[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, ${CHANGED} AS changed
-    FROM (SELECT u.*, CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END AS flag_array
-          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
-            $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
-            AS u(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted,
-                 flags, id)) t
+    SELECT ${COLUMNS.map((c) => `${MERGED[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, c.changed
+    FROM ${PAIR_ROWS}
     LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand
+    CROSS JOIN LATERAL (SELECT ${CHANGED} AS changed) c
   ), inserted AS (
     INSERT INTO ${NEXT} (${COLUMNS.join(', ')}) SELECT ${COLUMNS.join(', ')} FROM src
   ), queued AS (

@@ -4,7 +4,7 @@ import { ScoredPair } from './matching.types';
 import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 
 /** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
-export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
+function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
   const cols = {
     supply: [] as string[],
     demand: [] as string[],
@@ -57,18 +57,24 @@ export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
   ];
 }
 
-/** INSERT … SELECT FROM unnest of the pairs' column arrays (pairColumns) into `table`, as new proposals. */
+/**
+ * The pairs' column arrays (pairColumns: $1 … $13 and $16) as rows `t`, with the comma-joined flags as
+ * a text[] (`flag_array`).
+ */
+export const PAIR_ROWS = `(SELECT u.*, CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END AS flag_array
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
+       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
+       AS u(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)) t`;
+
+/** INSERT … SELECT of the pairs (PAIR_ROWS) into `table`, as new proposals. */
 export const insertPairsInto = (
   table: string,
 ) => `INSERT INTO ${table} AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
        exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
        deducted_co2_t, flags, explanation, engine_version, factor_set_version)
      SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
-       t.score, t.gross, t.deducted, CASE WHEN t.flags = '' THEN '{}'::text[] ELSE string_to_array(t.flags, ',') END,
-       '{}'::jsonb, $14, $15
-     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
-       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
-       AS t(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)`;
+       t.score, t.gross, t.deducted, t.flag_array, '{}'::jsonb, $14, $15
+     FROM ${PAIR_ROWS}`;
 
 const INSERT_PAIRS = insertPairsInto('matches');
 

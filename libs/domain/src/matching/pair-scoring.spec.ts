@@ -96,6 +96,13 @@ describe('scoreAgainstBounded', () => {
     expect(roomy.pairs).toHaveLength(4);
   });
 
+  /** A counterpart's stored K-th best: none yet (its list not full) or a score up to `max`. */
+  const arbCounterpartFloor = (max: number) =>
+    fc.oneof(
+      { arbitrary: fc.constant(-Infinity), weight: 1 },
+      { arbitrary: fc.double({ min: 0, max, noNaN: true }), weight: 3 },
+    );
+
   it('keeps every pair that can enter either list, with the estimate scoreAgainst gives', () => {
     let skippedInAll = 0;
     fc.assert(
@@ -108,10 +115,7 @@ describe('scoreAgainstBounded', () => {
             qty: fc.integer({ min: 1, max: 60_000 }),
             // Around the stream's 90 °C: direct exchange, a heat pump, or a lift too high for one.
             temp: fc.integer({ min: 20, max: 160 }),
-            floor: fc.oneof(
-              { arbitrary: fc.constant(-Infinity), weight: 1 },
-              { arbitrary: fc.double({ min: 0, max: 20_000, noNaN: true }), weight: 3 },
-            ),
+            floor: arbCounterpartFloor(20_000),
             stored: fc.boolean(),
           }),
           { minLength: 10, maxLength: 60, size: 'max' },
@@ -170,10 +174,7 @@ describe('scoreAgainstBounded', () => {
             lat: fc.double({ min: 50.9, max: 51.4, noNaN: true }),
             lon: fc.double({ min: 3.4, max: 4.1, noNaN: true }),
             qty: fc.integer({ min: 1_000, max: 2_000_000 }),
-            floor: fc.oneof(
-              { arbitrary: fc.constant(-Infinity), weight: 1 },
-              { arbitrary: fc.double({ min: 0, max: 60, noNaN: true }), weight: 3 },
-            ),
+            floor: arbCounterpartFloor(60),
           }),
           { minLength: 10, maxLength: 60, size: 'max' },
         ),
