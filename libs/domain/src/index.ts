@@ -16,6 +16,7 @@ export * from './matching/dirty-streams';
 export * from './matching/pair-ranking';
 export * from './matching/rank-floors';
 export * from './matching/full-match';
+export * from './matching/full-match.pool';
 export * from './matching/matching.types';
 export * from './matching/pair-scoring';
 export * from './matching/rejections.service';

@@ -92,6 +92,23 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   MATCH_WRITE_BATCH = 20_000;
 
+  /**
+   * Worker threads that score a full re-match's categories side by side while the main thread writes
+   * (0: score on the main thread). Used for runs of at least MATCH_THREADS_MIN_STREAMS active streams:
+   * below that, starting the threads costs more than it saves.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(16)
+  MATCH_SCORING_THREADS = 2;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  MATCH_THREADS_MIN_STREAMS = 20_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

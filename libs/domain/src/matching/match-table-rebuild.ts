@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { insertPairsInto, PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writePipelined } from './match-writer';
+import { insertPairsInto, PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
+import { pairColumnChunks } from './pair-columns';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -56,11 +57,16 @@ export class MatchTableRebuild {
    * Returns the rows that are new or changed (what upsertPairs reports).
    */
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
-    // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
-    if (this.storeWasEmpty) return writePipelined(m, FRESH_INSERT, pairs, PIPELINED_STATEMENT_ROWS);
     if (pairs.length === 0) return 0;
-    const category = pairs[0].category; // a write call holds one category's pairs
-    return writePipelined(m, MERGED_INSERT, pairs, PIPELINED_STATEMENT_ROWS, (r) =>
+    // A write call holds one category's pairs.
+    return this.writeEncoded(m, pairs[0].category, pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS));
+  }
+
+  /** write() of one category's pairs already encoded (pairColumns per statement, by a scoring thread). */
+  async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
+    // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
+    if (this.storeWasEmpty) return writeColumnChunks(m, FRESH_INSERT, chunks);
+    return writeColumnChunks(m, MERGED_INSERT, chunks, (r) =>
       this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged),
     );
   }

@@ -1,61 +1,7 @@
-import { ENGINE_VERSION, CURRENT_FACTOR_SET } from '@symbiose/engine';
 import { EntityManager } from 'typeorm';
 import { ScoredPair } from './matching.types';
-import { float8Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
-
-/** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
-function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
-  const cols = {
-    supply: [] as string[],
-    demand: [] as string[],
-    category: [] as string[],
-    score: [] as number[],
-    exchanged: [] as number[],
-    unit: [] as string[],
-    distance: [] as number[],
-    route: [] as number[],
-    mode: [] as string[],
-    energy: [] as number[],
-    gross: [] as number[],
-    deducted: [] as number[],
-    flags: [] as string[],
-  };
-  for (const p of pairs) {
-    cols.supply.push(p.supplyId);
-    cols.demand.push(p.demandId);
-    cols.category.push(p.category);
-    cols.score.push(p.score);
-    cols.exchanged.push(p.exchanged);
-    cols.unit.push(p.exchangedUnit);
-    cols.distance.push(p.distanceKm);
-    cols.route.push(p.routeKm);
-    cols.mode.push(p.mode);
-    cols.energy.push(p.energy);
-    cols.gross.push(p.gross);
-    cols.deducted.push(p.deducted);
-    // Postgres arrays of arrays must be rectangular, so flags travel as a comma-joined string.
-    cols.flags.push(p.flags.join(','));
-  }
-  return [
-    uuidArray(cols.supply),
-    uuidArray(cols.demand),
-    textArray(cols.category),
-    float8Array(cols.score),
-    float8Array(cols.exchanged),
-    textArray(cols.unit),
-    float8Array(cols.distance),
-    float8Array(cols.route),
-    textArray(cols.mode),
-    float8Array(cols.energy),
-    float8Array(cols.gross),
-    float8Array(cols.deducted),
-    textArray(cols.flags),
-    ENGINE_VERSION,
-    CURRENT_FACTOR_SET.version,
-    // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
-    uuidV7Array(pairs.length),
-  ];
-}
+import { pairColumnChunks } from './pair-columns';
+import { uuidArray } from './pg-binary-arrays';
 
 /**
  * The pairs' column arrays (pairColumns: $1 … $13 and $16) as rows `t`, with the comma-joined flags as
@@ -219,32 +165,29 @@ async function countWritten(
   pairs: readonly ScoredPair[],
   rowsPerStatement: number,
 ): Promise<number> {
-  return writePipelined(
+  return writeColumnChunks(
     manager,
     `WITH w AS (${statement}) SELECT count(*)::int AS written FROM w`,
-    pairs,
-    rowsPerStatement,
+    pairColumnChunks(pairs, rowsPerStatement),
   );
 }
 
 /**
  * Runs a statement that takes the pairs' column arrays (pairColumns) and returns one row with the
- * number of rows it wrote (`written`), over chunks of `rowsPerStatement` pairs sent back to back.
+ * number of rows it wrote (`written`), once per chunk of parameters (pairColumnChunks, or chunks a
+ * scoring thread encoded), the statements sent back to back on the transaction's connection.
  */
-export async function writePipelined(
+export async function writeColumnChunks(
   manager: EntityManager,
   sql: string,
-  pairs: readonly ScoredPair[],
-  rowsPerStatement: number,
+  chunks: Iterable<unknown[]>,
   onResult?: (row: Record<string, number>) => void,
 ): Promise<number> {
-  if (pairs.length === 0) return 0;
   const statements: Promise<{ written: number }[]>[] = [];
-  for (let i = 0; i < pairs.length; i += rowsPerStatement) {
-    const params = pairColumns(pairs.slice(i, i + rowsPerStatement));
+  for (const params of chunks) {
     statements.push(manager.query(sql, params) as Promise<{ written: number }[]>);
-    // Let the connection send it before encoding the next one.
-    if (i + rowsPerStatement < pairs.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the connection send it before the next one is encoded.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   // Every statement settles before this returns, so none is left in flight behind an error.
   const settled = await Promise.allSettled(statements);

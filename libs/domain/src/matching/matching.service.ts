@@ -5,6 +5,7 @@ import { CATEGORIES, CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
+import { ScoringPool } from './full-match.pool';
 import { MatchStateCache } from './match-state.cache';
 import { MatchTableRebuild } from './match-table-rebuild';
 import {
@@ -13,6 +14,7 @@ import {
   lockPairStreams,
   markNotQualifying,
   pairStreamIds,
+  PIPELINED_STATEMENT_ROWS,
   upsertPairs,
 } from './match-writer';
 import {
@@ -25,14 +27,7 @@ import {
 } from './matching.types';
 import { CandidateTable, scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
-import {
-  floorOffset,
-  floorsExcluding,
-  floorsOfList,
-  NeighbourFloor,
-  storedFloorsJson,
-  storedRank,
-} from './rank-floors';
+import { categoryFloorsJson, floorOffset, floorsExcluding, NeighbourFloor, storedRank } from './rank-floors';
 import { reachBox } from './reach-box';
 
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
@@ -75,6 +70,57 @@ class SerialWrites {
     await this.tail;
   }
 }
+
+/** Scored, qualifying and kept pairs of a full re-match, over its categories. */
+interface RunTotals {
+  qualifying: number;
+  scored: number;
+  kept: number;
+}
+
+function addTotals(totals: RunTotals, qualifying: number, scored: number, kept: number): void {
+  totals.qualifying += qualifying;
+  totals.scored += scored;
+  totals.kept += kept;
+}
+
+/**
+ * A full re-match's progress: streams done over its categories (scored one after the other or side
+ * by side), reported one call at a time, a report asked for while one runs folded into the next.
+ */
+class RunProgress {
+  private readonly done = new Map<string, number>();
+  private chain: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  constructor(
+    private readonly total: number,
+    private readonly onProgress?: (done: number, total: number) => Promise<void> | void,
+  ) {}
+
+  /** Settles once this report (or a later one) is made; rejects, as every later call does, if one failed. */
+  report(category: string, done: number): Promise<void> {
+    this.done.set(category, done);
+    const onProgress = this.onProgress;
+    if (!onProgress || this.queued) return this.chain;
+    this.queued = true;
+    this.chain = this.chain.then(async () => {
+      this.queued = false;
+      let sum = 0;
+      for (const n of this.done.values()) sum += n;
+      await onProgress(sum, this.total);
+    });
+    return this.chain;
+  }
+
+  /** Waits for the reports asked for; throws the first failure. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+}
+
+/** Encoded statements (PIPELINED_STATEMENT_ROWS pairs each) a scoring thread may send ahead of the writer. */
+const THREAD_CHUNKS_AHEAD = 40;
 
 export interface FullRematchResult {
   streams: number;
@@ -537,7 +583,7 @@ export class MatchingService {
     let swapMs = 0;
     let finishStarted = 0;
     let streamCount = 0;
-    const totals = { qualifying: 0, scored: 0, kept: 0 };
+    const totals: RunTotals = { qualifying: 0, scored: 0, kept: 0 };
     // One locked transaction: incremental jobs wait, and the processed state, the matches and
     // matched_version all move together to the data read here.
     const written = await this.locked(async (m) => {
@@ -555,43 +601,24 @@ export class MatchingService {
         active.map((s) => s.id),
       );
       // Progress counts streams: each finds its own top K (see matchFromScratch).
-      let doneBefore = 0;
+      const progress = new RunProgress(active.length, onProgress);
       // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
       const rebuild = await MatchTableRebuild.begin(m);
-      const writePairs = (pairs: readonly ScoredPair[]) => rebuild.write(m, pairs);
       const writes = new SerialWrites();
-      // Smallest category first, largest last. A category's last writes (its demands' K best, the rows
-      // that no longer belong, the floors) run while the next category is scored, and the pairs it
-      // kept stay in memory until then: after a small category that is little, and the largest runs
-      // with nothing else held (worker peak 1.29 GiB at 100,000 streams; the largest category's tail
-      // beside the next one's scoring took it to 1.4–1.5 GiB). On a machine where Postgres has cores of
-      // its own the tails no longer add up; on the 2-core bench machine the run is CPU-bound either way
-      // (202 s against 205 s with a full wait before each category).
-      const sizes = new Map<string, number>(CATEGORIES.map((c) => [c, 0]));
-      for (const s of streams) sizes.set(s.category, (sizes.get(s.category) ?? 0) + 1);
-      const order = [...CATEGORIES].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
+      const byCategory = new Map<string, MatchableStream[]>(CATEGORIES.map((c) => [c, []]));
+      for (const s of streams) byCategory.get(s.category)?.push(s);
+      const pool =
+        this.config.MATCH_SCORING_THREADS > 0 && active.length >= this.config.MATCH_THREADS_MIN_STREAMS
+          ? new ScoringPool(this.config.MATCH_SCORING_THREADS)
+          : null;
       try {
-        for (const category of order) {
-          const ofCategory = streams.filter((s) => s.category === category);
-          const computeStarted = performance.now();
-          const result = await matchFromScratch(
-            ofCategory,
-            this.k,
-            onProgress && ((done) => onProgress(doneBefore + done, active.length)),
-            {
-              batch: this.config.MATCH_WRITE_BATCH,
-              take: (pairs) => writes.add(() => writePairs(pairs)),
-            },
-          );
-          computeMs += performance.now() - computeStarted;
-          doneBefore += ofCategory.filter((s) => s.status === 'active').length;
-          totals.qualifying += result.qualifying;
-          totals.scored += result.scored;
-          totals.kept += result.kept.length;
-          writes.add(() =>
-            this.reconcileCategory(m, category, ofCategory, result.kept, result.handedOver, byId, rebuild),
-          );
+        const computeStarted = performance.now();
+        if (pool) {
+          await this.scoreInThreads(m, pool, byCategory, byId, rebuild, writes, progress, totals);
+        } else {
+          await this.scoreInProcess(m, byCategory, byId, rebuild, writes, progress, totals);
         }
+        computeMs = performance.now() - computeStarted;
         await writes.drain();
         const swapStarted = performance.now();
         await rebuild.finish(m);
@@ -599,6 +626,7 @@ export class MatchingService {
       } finally {
         // Never leave a statement of this transaction in flight behind an error.
         await writes.settle();
+        await pool?.close();
       }
       writeMs = writes.busyMs + swapMs;
       const count = writes.written;
@@ -636,29 +664,117 @@ export class MatchingService {
   }
 
   /**
-   * Makes the store's rows of one category equal to a full re-match's kept pairs, of which the first
-   * `written` are already upserted; returns rows written.
+   * Scores the categories one after the other on this thread, smallest first, largest last. A
+   * category's last writes (its demands' K best, the rows that no longer belong, the floors) run while
+   * the next category is scored, and the pairs it kept stay in memory until then: after a small
+   * category that is little, and the largest runs with nothing else held.
+   */
+  private async scoreInProcess(
+    m: EntityManager,
+    byCategory: ReadonlyMap<string, MatchableStream[]>,
+    byId: ReadonlyMap<string, MatchableStream>,
+    rebuild: MatchTableRebuild,
+    writes: SerialWrites,
+    progress: RunProgress,
+    totals: RunTotals,
+  ): Promise<void> {
+    const order = [...byCategory.keys()].sort(
+      (a, b) => byCategory.get(a)!.length - byCategory.get(b)!.length,
+    );
+    for (const category of order) {
+      const ofCategory = byCategory.get(category)!;
+      const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
+        batch: this.config.MATCH_WRITE_BATCH,
+        take: (pairs) => writes.add(() => rebuild.write(m, pairs)),
+      });
+      const { kept, handedOver } = result;
+      addTotals(totals, result.qualifying, result.scored, kept.length);
+      const ids = ofCategory.map((s) => s.id);
+      writes.add(async () => {
+        // The kept pairs not written yet go in first: then the stored rows the run has not rewritten
+        // are exactly those outside the kept set.
+        let count = 0;
+        const batch = this.config.MATCH_WRITE_BATCH;
+        for (let i = handedOver; i < kept.length; i += batch) {
+          count += await rebuild.write(m, kept.slice(i, Math.min(i + batch, kept.length)));
+        }
+        return (
+          count +
+          (await this.reconcileCategory(m, category, ids, byId, rebuild, (extra) => {
+            for (const p of extra) kept.push(p);
+            return categoryFloorsJson(ids, kept, this.k);
+          }))
+        );
+      });
+    }
+  }
+
+  /**
+   * Scores the categories side by side in worker threads (ScoringPool), largest first, each to the
+   * first thread free, while this thread writes what they send. The threads send the kept pairs
+   * encoded for the writer and hold off while the writer is more than a few statements behind, so the
+   * pairs waiting for Postgres stay few; a category's floors are worked out in its thread too.
+   */
+  private async scoreInThreads(
+    m: EntityManager,
+    pool: ScoringPool,
+    byCategory: ReadonlyMap<string, MatchableStream[]>,
+    byId: ReadonlyMap<string, MatchableStream>,
+    rebuild: MatchTableRebuild,
+    writes: SerialWrites,
+    progress: RunProgress,
+    totals: RunTotals,
+  ): Promise<void> {
+    const order = [...byCategory.keys()].sort(
+      (a, b) => byCategory.get(b)!.length - byCategory.get(a)!.length,
+    );
+    const job = {
+      k: this.k,
+      batch: this.config.MATCH_WRITE_BATCH,
+      rowsPerStatement: PIPELINED_STATEMENT_ROWS,
+      chunksAhead: THREAD_CHUNKS_AHEAD,
+    };
+    await Promise.all(
+      order.map(async (category) => {
+        const ofCategory = byCategory.get(category)!;
+        const result = await pool.match(category, ofCategory, job, {
+          rows: (chunks) =>
+            writes.add(async () => {
+              const written = await rebuild.writeEncoded(m, category, chunks);
+              pool.written(category, chunks.length);
+              return written;
+            }),
+          // Its failure is the run's, thrown by progress.settled() below.
+          progress: (done) => void progress.report(category, done).catch(() => undefined),
+        });
+        addTotals(totals, result.qualifying, result.scored, result.kept);
+        const ids = ofCategory.map((s) => s.id);
+        writes.add(() =>
+          this.reconcileCategory(m, category, ids, byId, rebuild, (extra) =>
+            pool.floors(category, ids, extra),
+          ),
+        );
+      }),
+    );
+    await progress.settled();
+  }
+
+  /**
+   * Makes the store's rows of one category equal to a full re-match's kept pairs, all of them written
+   * already; returns rows written. The stored rows not rewritten are expired, flagged stale, dropped or
+   * carried over; acted-on pairs among them that still qualify are re-scored and written, and
+   * `floorsWith` gives every stream's floors over the kept pairs and those (by position in `ids`).
    */
   private async reconcileCategory(
     m: EntityManager,
     category: string,
-    ofCategory: readonly MatchableStream[],
-    kept: ScoredPair[],
-    written: number,
+    ids: string[],
     byId: ReadonlyMap<string, MatchableStream>,
     rebuild: MatchTableRebuild,
+    floorsWith: (extra: ScoredPair[]) => Promise<string[]> | string[],
   ): Promise<number> {
-    // The kept pairs not written yet go in first: then the stored rows the run has not rewritten are
-    // exactly those outside the kept set (at 100,000 streams reading the kept ones back was 1.7 million
-    // heat rows).
-    let count = 0;
-    const batch = this.config.MATCH_WRITE_BATCH;
-    for (let i = written; i < kept.length; i += batch) {
-      count += await rebuild.write(m, kept.slice(i, Math.min(i + batch, kept.length)));
-    }
     const existing = await rebuild.storedNotRewritten(m, category);
-    const stored: ScoredPair[] = kept;
-    const keptCount = kept.length;
+    const extra: ScoredPair[] = [];
     const asIs: string[] = [];
     const notQualifying: string[] = [];
     for (const row of existing) {
@@ -678,47 +794,24 @@ export class MatchingService {
           : null;
       if (!pair) (row.qualifies ? notQualifying : asIs).push(row.id);
       else if (!row.acted_on) rebuild.drop(row.id);
-      else stored.push(pair);
+      else extra.push(pair);
     }
     await rebuild.carry(m, asIs, notQualifying);
-    for (let i = keptCount; i < stored.length; i += batch) {
-      count += await rebuild.write(m, stored.slice(i, Math.min(i + batch, stored.length)));
+    let count = 0;
+    const batch = this.config.MATCH_WRITE_BATCH;
+    for (let i = 0; i < extra.length; i += batch) {
+      count += await rebuild.write(m, extra.slice(i, Math.min(i + batch, extra.length)));
     }
-    await this.writeCategoryFloors(m, ofCategory, stored);
+    await this.writeFloors(m, ids, await floorsWith(extra));
     return count;
   }
 
-  /**
-   * After a category's full re-match the stored qualifying pairs of the category are exactly `stored`
-   * (kept pairs and acted-on pairs that still qualify): every stream's floors come from those lists.
-   */
-  private async writeCategoryFloors(
+  /** Stores each stream's floors (storedFloorsJson, by position in `ids`). */
+  private async writeFloors(
     m: EntityManager,
-    ofCategory: readonly MatchableStream[],
-    stored: readonly ScoredPair[],
+    ids: readonly string[],
+    floors: readonly string[],
   ): Promise<void> {
-    // Each stream's list as positions in `stored`, sorted by the scores read once into a typed array
-    // (millions of comparisons; the full order decides only ties) and only when the list reaches the
-    // floors' first rank.
-    const scores = Float64Array.from(stored, (p) => p.score);
-    const byRank = (a: number, b: number) => scores[b] - scores[a] || compareRank(stored[a], stored[b]);
-    const lists = new Map<string, number[]>();
-    stored.forEach((p, i) => {
-      for (const id of [p.supplyId, p.demandId]) {
-        const list = lists.get(id);
-        if (list) list.push(i);
-        else lists.set(id, [i]);
-      }
-    });
-    const ids: string[] = [];
-    const floors: string[] = [];
-    const from = floorOffset(this.k);
-    for (const stream of ofCategory) {
-      const list = lists.get(stream.id) ?? [];
-      const sorted = list.length > from ? list.sort(byRank).map((i) => stored[i]) : [];
-      ids.push(stream.id);
-      floors.push(storedFloorsJson(floorsOfList(sorted, this.k)));
-    }
     const batch = this.config.MATCH_WRITE_BATCH;
     for (let i = 0; i < ids.length; i += batch) {
       await m.query(

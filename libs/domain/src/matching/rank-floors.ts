@@ -80,3 +80,32 @@ export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null)
   if (shift === 'from-k') return { kMinus1: k >= 2 ? at(k - 2) : undefined, k: at(k) };
   return { kMinus1: k >= 2 ? at(k - 2) : undefined, k: at(k - 1) };
 }
+
+/**
+ * The stored floors (storedFloorsJson) of each of `streamIds` when a category's stored qualifying
+ * pairs are exactly `stored` (after a full re-match: its kept pairs and the acted-on pairs that still
+ * qualify). A stream's list is sorted only when it reaches the floors' first rank, by the scores read
+ * once into a typed array (millions of comparisons; the full order decides only ties).
+ */
+export function categoryFloorsJson(
+  streamIds: readonly string[],
+  stored: readonly RankKey[],
+  k: number,
+): string[] {
+  const scores = Float64Array.from(stored, (p) => p.score);
+  const byRank = (a: number, b: number) => scores[b] - scores[a] || compareRank(stored[a], stored[b]);
+  const lists = new Map<string, number[]>();
+  stored.forEach((p, i) => {
+    for (const id of [p.supplyId, p.demandId]) {
+      const list = lists.get(id);
+      if (list) list.push(i);
+      else lists.set(id, [i]);
+    }
+  });
+  const from = floorOffset(k);
+  return streamIds.map((id) => {
+    const list = lists.get(id) ?? [];
+    const sorted = list.length > from ? list.sort(byRank).map((i) => stored[i]) : [];
+    return storedFloorsJson(floorsOfList(sorted, k));
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Entry point of a full re-match's scoring thread (started by ScoringPool, full-match.pool.ts):
+ * matchFromScratch of one category at a time, off the worker's event loop, so the categories are
+ * scored side by side while the main thread feeds Postgres. Kept pairs go back already encoded as the
+ * writer's statement parameters (pairColumns); a category's kept pairs stay here until the main thread
+ * has read the stored rows the run did not rewrite and asks for the category's stored floors.
+ */
+import { parentPort } from 'node:worker_threads';
+import { matchFromScratch } from './full-match';
+import type { MatchableStream, ScoredPair } from './matching.types';
+import { pairColumnChunks } from './pair-columns';
+import { categoryFloorsJson } from './rank-floors';
+
+export interface MatchCategoryRequest {
+  kind: 'match';
+  category: string;
+  streams: MatchableStream[];
+  k: number;
+  /** Pairs per `rows` message (at least; a stream's K best are never split). */
+  batch: number;
+  rowsPerStatement: number;
+  /** Encoded statements the thread may have sent ahead of the writer before it waits. */
+  chunksAhead: number;
+}
+
+export type ToScoringThread =
+  | MatchCategoryRequest
+  /** The main thread has written this many of the thread's statements. */
+  | { kind: 'written'; chunks: number }
+  /** The category's floors over its kept pairs and `extra` (acted-on pairs that still qualify). */
+  | { kind: 'floors'; category: string; streamIds: string[]; extra: ScoredPair[] };
+
+export type FromScoringThread =
+  | { kind: 'rows'; category: string; chunks: unknown[][] }
+  | { kind: 'progress'; category: string; done: number }
+  | {
+      kind: 'scored';
+      category: string;
+      qualifying: number;
+      scored: number;
+      skipped: number;
+      kept: number;
+    }
+  | { kind: 'floors'; category: string; floors: string[] }
+  | { kind: 'failed'; message: string; stack?: string };
+
+const port = parentPort;
+if (!port) throw new Error('full-match.thread runs only as a worker thread');
+
+const keptByCategory = new Map<string, { kept: ScoredPair[]; k: number }>();
+let chunksInFlight = 0;
+let chunksAhead = Infinity;
+let waiting: (() => void)[] = [];
+
+const send = (message: FromScoringThread) => port.postMessage(message);
+
+function sendRows(category: string, pairs: readonly ScoredPair[], rowsPerStatement: number): void {
+  const chunks = [...pairColumnChunks(pairs, rowsPerStatement)];
+  chunksInFlight += chunks.length;
+  send({ kind: 'rows', category, chunks });
+}
+
+/** Holds the scoring while the writer is more than `chunksAhead` statements behind. */
+async function writerCaughtUp(): Promise<void> {
+  while (chunksInFlight > chunksAhead) await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+async function matchCategory(r: MatchCategoryRequest): Promise<void> {
+  chunksAhead = r.chunksAhead;
+  const result = await matchFromScratch(
+    r.streams,
+    r.k,
+    async (done) => {
+      send({ kind: 'progress', category: r.category, done });
+      await writerCaughtUp();
+    },
+    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r.rowsPerStatement) },
+  );
+  for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
+    sendRows(r.category, result.kept.slice(i, i + r.batch), r.rowsPerStatement);
+  }
+  keptByCategory.set(r.category, { kept: result.kept, k: r.k });
+  send({
+    kind: 'scored',
+    category: r.category,
+    qualifying: result.qualifying,
+    scored: result.scored,
+    skipped: result.skipped,
+    kept: result.kept.length,
+  });
+}
+
+function floors(category: string, streamIds: string[], extra: ScoredPair[]): void {
+  const held = keptByCategory.get(category);
+  if (!held) throw new Error(`no kept pairs of category ${category} in this scoring thread`);
+  keptByCategory.delete(category);
+  for (const p of extra) held.kept.push(p);
+  send({ kind: 'floors', category, floors: categoryFloorsJson(streamIds, held.kept, held.k) });
+}
+
+function fail(err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  send({ kind: 'failed', message: e.message, stack: e.stack });
+}
+
+port.on('message', (message: ToScoringThread) => {
+  try {
+    if (message.kind === 'match') void matchCategory(message).catch(fail);
+    else if (message.kind === 'floors') floors(message.category, message.streamIds, message.extra);
+    else {
+      chunksInFlight -= message.chunks;
+      const resume = waiting;
+      waiting = [];
+      for (const r of resume) r();
+    }
+  } catch (err) {
+    fail(err);
+  }
+});
