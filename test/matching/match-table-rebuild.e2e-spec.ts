@@ -1,6 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { AppConfig, JobQueue } from '@symbiose/core';
-import { MatchingService, pairKey } from '@symbiose/domain';
+import { MatchingService, pairKey, ScoredPair } from '@symbiose/domain';
+import { MatchTableRebuild } from '@symbiose/domain/matching/match-table-rebuild';
+import { newPairsCopy } from '@symbiose/domain/matching/pair-columns';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { pollUntil } from '../support/api-harness';
@@ -189,6 +191,47 @@ describe('full re-match rebuilds the matches table', () => {
       `SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'matches'`,
     )) as { analyzed: boolean }[];
     expect(analyzed).toBe(true);
+  });
+
+  it('copies new rows into an empty store and queues every one of them for notification', async () => {
+    const pairs: ScoredPair[] = Array.from({ length: 12 }, (_, i) => ({
+      supplyId: `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
+      demandId: `1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
+      category: 'co2',
+      score: 10 + i,
+      energy: 0,
+      routeKm: 5,
+      distanceKm: 4,
+      exchanged: 100,
+      exchangedUnit: 't/yr',
+      mode: 'pipeline',
+      gross: 11 + i,
+      deducted: 1,
+      flags: i % 3 === 0 ? ['regulatory_review'] : [],
+    }));
+    const rollback = new Error('rolled back on purpose');
+    await expect(
+      db.transaction(async (m) => {
+        await m.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
+        const rebuild = await MatchTableRebuild.begin(m);
+        expect(rebuild.encoding).toBe('copy');
+        // Two statements of 5 rows and one of 2.
+        const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
+        expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
+        const rows = (await m.query(
+          `SELECT id, supply_stream_id, score, flags, status FROM matches_rebuilt ORDER BY supply_stream_id`,
+        )) as { id: string; supply_stream_id: string; score: number; flags: string[]; status: string }[];
+        expect(rows.map((r) => [r.supply_stream_id, r.score, r.flags, r.status])).toEqual(
+          pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']),
+        );
+        const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
+          match_ids: string[];
+        }[];
+        expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
+        expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
   });
 
   it('waits for a reader that holds matches without waiting for the run, and cancels nothing', async () => {

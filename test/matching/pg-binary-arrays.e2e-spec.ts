@@ -6,7 +6,12 @@ import {
   uuidArray,
   uuidV7Array,
 } from '@symbiose/domain/matching/pg-binary-arrays';
+import { insertPairsInto } from '@symbiose/domain/matching/match-writer';
+import { COPIED_COLUMNS, newPairsCopy, pairColumns } from '@symbiose/domain/matching/pair-columns';
+import { ScoredPair } from '@symbiose/domain/matching/matching.types';
 import fc from 'fast-check';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { isolatedConfig } from '../support/worker-harness';
 
@@ -144,5 +149,61 @@ describe('binary array parameters', () => {
     }
     expect(() => int4Array([1.5])).toThrow(RangeError);
     expect(() => int4Array([2 ** 31])).toThrow(RangeError);
+  });
+
+  it('copies new pairs in (binary COPY) exactly as the insert of the same pairs writes them', async () => {
+    const pair = (i: number, flags: string[], extra: Partial<ScoredPair> = {}): ScoredPair => ({
+      supplyId: `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5f${i}`,
+      demandId: `1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5f${i}`,
+      category: 'heat',
+      score: 1234.5 + i / 3,
+      energy: 456.25 * i,
+      routeKm: 12.5 + i,
+      distanceKm: 10 + i / 7,
+      exchanged: 1e6 / (i + 1),
+      exchangedUnit: 'MWh/yr',
+      mode: 'pipeline',
+      gross: 2000 + i,
+      deducted: i === 0 ? 0 : 1 / i,
+      flags,
+      ...extra,
+    });
+    const pairs = [
+      pair(0, []),
+      pair(1, ['heat_pump_required']),
+      pair(2, ['heat_pump_required', 'regulatory_review']),
+      pair(3, [], { category: 'material', exchangedUnit: 't/yr', mode: 'barge', score: -0 }),
+      pair(4, ['ünïcode'], { mode: 'road', gross: 5e-324 }),
+    ];
+    const columns = COPIED_COLUMNS.join(', ');
+    const rowsOf = (table: string) =>
+      runner.query(`SELECT ${columns}, status, qualifies, stale, version FROM ${table} ORDER BY id`);
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`CREATE TEMP TABLE copied (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await runner.query(`CREATE TEMP TABLE inserted (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
+      const [data, ids] = newPairsCopy(pairs);
+      const client = (await runner.connect()) as PoolClient;
+      await new Promise<void>((resolve, reject) => {
+        const copy = client.query(copyFrom(`COPY copied (${columns}) FROM STDIN (FORMAT binary)`));
+        copy.once('error', reject);
+        copy.once('finish', () => (copy.rowCount === pairs.length ? resolve() : reject(new Error('rows'))));
+        copy.end(data as Buffer);
+      });
+      // The same pairs and ids through the insert of the merged writer's unnested columns.
+      const params = pairColumns(pairs);
+      params[15] = ids;
+      await runner.query(insertPairsInto('inserted'), params);
+      const copied = (await rowsOf('copied')) as Record<string, unknown>[];
+      expect(copied).toHaveLength(pairs.length);
+      expect(copied).toEqual(await rowsOf('inserted'));
+      expect(copied.map((r) => r.flags)).toEqual(pairs.map((p) => p.flags));
+      expect(copied[3]).toMatchObject({ category: 'material', transport_mode: 'barge', explanation: {} });
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 });

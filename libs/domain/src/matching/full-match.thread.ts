@@ -2,13 +2,13 @@
  * Entry point of a full re-match's scoring thread (started by ScoringPool, full-match.pool.ts):
  * matchFromScratch of one category at a time, off the worker's event loop, so the categories are
  * scored side by side while the main thread feeds Postgres. Kept pairs go back already encoded as the
- * writer's statement parameters (pairColumns); a category's kept pairs stay here until the main thread
+ * writer's statements (encodedPairChunks); a category's kept pairs stay here until the main thread
  * has read the stored rows the run did not rewrite and asks for the category's stored floors.
  */
 import { parentPort } from 'node:worker_threads';
 import { matchFromScratch } from './full-match';
 import type { MatchableStream, ScoredPair } from './matching.types';
-import { pairColumnChunks } from './pair-columns';
+import { encodedPairChunks, PairEncoding } from './pair-columns';
 import { categoryFloorsJson } from './rank-floors';
 
 export interface MatchCategoryRequest {
@@ -19,6 +19,8 @@ export interface MatchCategoryRequest {
   /** Pairs per `rows` message (at least; a stream's K best are never split). */
   batch: number;
   rowsPerStatement: number;
+  /** How the writer takes the rows (MatchTableRebuild.encoding). */
+  encoding: PairEncoding;
   /** Encoded statements the thread may have sent ahead of the writer before it waits. */
   chunksAhead: number;
 }
@@ -54,8 +56,8 @@ let waiting: (() => void)[] = [];
 
 const send = (message: FromScoringThread) => port.postMessage(message);
 
-function sendRows(category: string, pairs: readonly ScoredPair[], rowsPerStatement: number): void {
-  const chunks = [...pairColumnChunks(pairs, rowsPerStatement)];
+function sendRows(category: string, pairs: readonly ScoredPair[], r: MatchCategoryRequest): void {
+  const chunks = [...encodedPairChunks(pairs, r.rowsPerStatement, r.encoding)];
   chunksInFlight += chunks.length;
   send({ kind: 'rows', category, chunks });
 }
@@ -74,10 +76,10 @@ async function matchCategory(r: MatchCategoryRequest): Promise<void> {
       send({ kind: 'progress', category: r.category, done });
       await writerCaughtUp();
     },
-    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r.rowsPerStatement) },
+    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r) },
   );
   for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
-    sendRows(r.category, result.kept.slice(i, i + r.batch), r.rowsPerStatement);
+    sendRows(r.category, result.kept.slice(i, i + r.batch), r);
   }
   keptByCategory.set(r.category, { kept: result.kept, k: r.k });
   send({

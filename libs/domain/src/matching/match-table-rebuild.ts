@@ -1,6 +1,8 @@
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
-import { insertPairsInto, PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
-import { pairColumnChunks } from './pair-columns';
+import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
+import { COPIED_COLUMNS, encodedPairChunks, PairEncoding } from './pair-columns';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -59,13 +61,24 @@ export class MatchTableRebuild {
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
     if (pairs.length === 0) return 0;
     // A write call holds one category's pairs.
-    return this.writeEncoded(m, pairs[0].category, pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS));
+    return this.writeEncoded(
+      m,
+      pairs[0].category,
+      encodedPairChunks(pairs, PIPELINED_STATEMENT_ROWS, this.encoding),
+    );
   }
 
-  /** write() of one category's pairs already encoded (pairColumns per statement, by a scoring thread). */
+  /**
+   * How write() encodes pairs, and writeEncoded() takes them: into an empty store every pair is new, so
+   * the rows are copied in (newPairsCopy); otherwise each is merged with its stored row (pairColumns).
+   */
+  get encoding(): PairEncoding {
+    return this.storeWasEmpty ? 'copy' : 'columns';
+  }
+
+  /** write() of one category's pairs already encoded (encodedPairChunks in `encoding`, by a scoring thread). */
   async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
-    // Into an empty store every pair is new: no stored row to merge (a fifth less work per row).
-    if (this.storeWasEmpty) return writeColumnChunks(m, FRESH_INSERT, chunks);
+    if (this.storeWasEmpty) return copyNewPairs(m, chunks);
     return writeColumnChunks(m, MERGED_INSERT, chunks, (r) =>
       this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged),
     );
@@ -285,10 +298,41 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
   SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged FROM src`;
 
 /** Every pair as a new proposal: all of them queued in the outbox by their new ids ($16). */
-const FRESH_INSERT = `WITH inserted AS (${insertPairsInto(NEXT)}), queued AS (
-    INSERT INTO match_proposal_outbox (match_ids) SELECT $16::uuid[] WHERE cardinality($16::uuid[]) > 0
-  )
-  SELECT cardinality($16::uuid[]) AS written`;
+const COPY_NEW_PAIRS = `COPY ${NEXT} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+
+/**
+ * Copies new proposals (newPairsCopy chunks: [copy data, ids]) into the new table and queues them for
+ * notification as an insert into matches would (the outbox trigger); returns the rows copied. The
+ * COPY statements and outbox inserts go out back to back on the transaction's connection.
+ */
+async function copyNewPairs(m: EntityManager, chunks: Iterable<unknown[]>): Promise<number> {
+  if (!m.queryRunner) throw new Error("copyNewPairs needs the transaction's query runner");
+  const client = (await m.queryRunner.connect()) as PoolClient;
+  const statements: Promise<number>[] = [];
+  for (const [data, ids] of chunks) {
+    const copy = client.query(copyFrom(COPY_NEW_PAIRS));
+    statements.push(
+      new Promise<number>((resolve, reject) => {
+        copy.once('error', reject);
+        copy.once('finish', () => resolve(copy.rowCount));
+      }),
+    );
+    copy.end(data as Buffer);
+    statements.push(
+      m.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]).then(() => 0),
+    );
+    // Let the connection send it before the next chunk is encoded.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  // Every statement settles before this returns, so none is left in flight behind an error.
+  const settled = await Promise.allSettled(statements);
+  let copied = 0;
+  for (const r of settled) {
+    if (r.status === 'rejected') throw r.reason;
+    copied += r.value;
+  }
+  return copied;
+}
 
 interface IndexDef {
   name: string;

@@ -732,6 +732,7 @@ export class MatchingService {
       k: this.k,
       batch: this.config.MATCH_WRITE_BATCH,
       rowsPerStatement: PIPELINED_STATEMENT_ROWS,
+      encoding: rebuild.encoding,
       chunksAhead: THREAD_CHUNKS_AHEAD,
     };
     await Promise.all(

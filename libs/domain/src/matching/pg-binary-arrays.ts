@@ -67,27 +67,33 @@ export function uuidArray(ids: readonly string[]): Buffer {
   const { buf, offset } = header(OID.uuid, ids.length, ids.length * 20);
   let o = offset;
   for (const id of ids) {
-    if (
-      id.length !== 36 ||
-      id.charCodeAt(8) !== DASH ||
-      id.charCodeAt(13) !== DASH ||
-      id.charCodeAt(18) !== DASH ||
-      id.charCodeAt(23) !== DASH
-    ) {
-      throw new RangeError(`not a uuid: ${id}`);
-    }
     o = buf.writeInt32BE(16, o);
-    for (let i = 0; i < 36; i += 2) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-      const hi = id.charCodeAt(i);
-      const lo = id.charCodeAt(i + 1);
-      const h = hi < 128 ? HEX[hi] : -1;
-      const l = lo < 128 ? HEX[lo] : -1;
-      if (h < 0 || l < 0) throw new RangeError(`not a uuid: ${id}`);
-      buf[o++] = (h << 4) | l;
-    }
+    o = writeUuid(buf, o, id);
   }
   return buf;
+}
+
+/** Writes a canonical 8-4-4-4-12 uuid's 16 bytes at `o`; returns the offset after them. */
+export function writeUuid(buf: Buffer, o: number, id: string): number {
+  if (
+    id.length !== 36 ||
+    id.charCodeAt(8) !== DASH ||
+    id.charCodeAt(13) !== DASH ||
+    id.charCodeAt(18) !== DASH ||
+    id.charCodeAt(23) !== DASH
+  ) {
+    throw new RangeError(`not a uuid: ${id}`);
+  }
+  for (let i = 0; i < 36; i += 2) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+    const hi = id.charCodeAt(i);
+    const lo = id.charCodeAt(i + 1);
+    const h = hi < 128 ? HEX[hi] : -1;
+    const l = lo < 128 ? HEX[lo] : -1;
+    if (h < 0 || l < 0) throw new RangeError(`not a uuid: ${id}`);
+    buf[o++] = (h << 4) | l;
+  }
+  return o;
 }
 
 /**
