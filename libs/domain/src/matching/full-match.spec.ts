@@ -6,6 +6,18 @@ import { MatchableStream } from './matching.types';
 import { scorePairOf } from './pair-scoring';
 import { pairKey, selectKeptPairs } from './pair-ranking';
 
+/** A small deterministic generator (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('matchFromScratch', () => {
   it('equals brute force: all pairs scored, then top K of either side', async () => {
     await fc.assert(
@@ -43,6 +55,42 @@ describe('matchFromScratch', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('leaves whole quantity tiers unscored when they cannot reach a K-th best, and keeps what brute force keeps', async () => {
+    // 700 supplies and 700 demands in one zone (partitions large enough to be split into quantity
+    // tiers), quantities spread over four orders of magnitude, temperatures that need a heat pump or not.
+    const rnd = seeded(7);
+    const streams: MatchableStream[] = [];
+    for (let i = 0; i < 1400; i++) {
+      const lat = 51.05 + rnd() / 10;
+      const lon = 3.75 + rnd() / 10;
+      const s = heatStream(
+        i,
+        i % 2 === 0 ? 'supply' : 'demand',
+        lat,
+        lon,
+        10 * 10 ** (4 * rnd()),
+        60 + rnd() * 60,
+      );
+      streams.push(i % 5 === 3 ? { ...s, currentSource: 'electric_boiler' } : s);
+    }
+    const all = [];
+    for (const s of streams.filter((x) => x.direction === 'supply')) {
+      for (const d of streams.filter((x) => x.direction === 'demand')) {
+        const p = scorePairOf(s, d);
+        if (p) all.push(p);
+      }
+    }
+    for (const k of [1, 5]) {
+      const expected = selectKeptPairs(all, k);
+      const result = await matchFromScratch(streams, k);
+      expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
+      expect(result.kept).toHaveLength(expected.size);
+      // Every candidate is scored or left unscored once per side, tiers left whole included.
+      expect(result.scored + result.skipped).toBe(2 * 700 * 700);
+      expect(result.scored).toBeLessThan(0.05 * 2 * 700 * 700);
+    }
   });
 
   it('skips candidates that cannot enter a top K, hands final pairs over in batches, and keeps the same set', async () => {

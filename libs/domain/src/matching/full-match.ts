@@ -10,6 +10,7 @@ import {
   heatPairCeiling,
   type HeatPairCeiling,
   pairCeilingOf,
+  pairScoreCeiling,
   partitionOf,
   ScoreBuffer,
   scorePairInto,
@@ -280,55 +281,101 @@ interface Partition {
   x: Float64Array;
   y: Float64Array;
   z: Float64Array;
+  /** The largest quantity and per-unit score ceiling in the tier (see quantityTiers). */
+  maxQuantity: number;
+  maxCeiling: number;
 }
 
+/**
+ * Share of a partition's streams in each quantity tier, largest quantities first (the rest form the
+ * last tier); a partition smaller than TIERED_FROM streams is one tier.
+ */
+const TIER_SHARES = [0.02, 0.04, 0.08, 0.16, 0.3];
+const TIERED_FROM = 512;
+
+/** Sizes of the quantity tiers of a partition of n streams (see TIER_SHARES). */
+function tierSizes(n: number): number[] {
+  if (n < TIERED_FROM) return [n];
+  const sizes = TIER_SHARES.map((share) => Math.max(1, Math.floor(n * share)));
+  sizes.push(n - sizes.reduce((a, b) => a + b, 0));
+  return sizes;
+}
+
+/**
+ * The streams by candidate partition, each partition split into quantity tiers (largest quantities
+ * first) with an index and flat arrays of its own. A pair's score ceiling grows with the smaller of the
+ * two quantities and per-unit ceilings (pairScoreCeiling), so a tier's largest quantity and ceiling
+ * bound every pair with it: once a stream holds K pairs, a tier whose bound is below the K-th best is
+ * left unscored as a whole, without computing each candidate's ceiling (at 100,000 streams most heat
+ * and CO2 candidates are far below their streams' K-th best for their quantities alone).
+ */
 function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: MatchableStream) => number) {
-  const byKey = new Map<string, MatchableStream[]>();
-  const ordinals = new Map<string, number[]>();
+  const byKey = new Map<string, number[]>();
   streams.forEach((s, i) => {
     const key = partitionOf(s);
-    const list = byKey.get(key) ?? [];
-    list.push(s);
-    byKey.set(key, list);
-    const at = ordinals.get(key) ?? [];
-    at.push(i);
-    ordinals.set(key, at);
+    const at = byKey.get(key);
+    if (at) at.push(i);
+    else byKey.set(key, [i]);
   });
-  const partitions = new Map<string, Partition>();
-  for (const [key, list] of byKey) {
-    const n = list.length;
-    const index = new KDBush(n);
-    const p: Partition = {
-      streams: list,
-      index,
-      ordinal: Int32Array.from(ordinals.get(key)!),
-      company: new Int32Array(n),
-      quantity: new Float64Array(n),
-      ceiling: new Float64Array(n),
-      purity: new Float64Array(n),
-      temperature: new Float64Array(n),
-      belgium: new Uint8Array(n),
-      x: new Float64Array(n),
-      y: new Float64Array(n),
-      z: new Float64Array(n),
-    };
-    list.forEach((s, i) => {
-      index.add(s.site.longitude, s.site.latitude);
-      const f = ceilingFactsOf(s);
-      p.company[i] = companyOf(s);
-      p.quantity[i] = s.annualQuantity;
-      p.ceiling[i] = f.perUnit;
-      p.purity[i] = f.purity;
-      p.temperature[i] = f.temperature;
-      p.belgium[i] = f.belgium ? 1 : 0;
-      p.x[i] = f.x;
-      p.y[i] = f.y;
-      p.z[i] = f.z;
-    });
-    index.finish();
-    partitions.set(key, p);
+  const partitions = new Map<string, Partition[]>();
+  for (const [key, all] of byKey) {
+    // Largest quantity first; ties by position, so the tiers do not depend on anything but the streams.
+    all.sort((a, b) => streams[b].annualQuantity - streams[a].annualQuantity || a - b);
+    const tiers: Partition[] = [];
+    let from = 0;
+    for (const size of tierSizes(all.length)) {
+      tiers.push(partitionOfStreams(streams, all.slice(from, from + size), companyOf));
+      from += size;
+    }
+    partitions.set(key, tiers);
   }
   return partitions;
+}
+
+/** One tier: the streams at `ordinals` (positions in `streams`) with their index and flat arrays. */
+function partitionOfStreams(
+  streams: readonly MatchableStream[],
+  ordinals: number[],
+  companyOf: (s: MatchableStream) => number,
+): Partition {
+  const n = ordinals.length;
+  const list = ordinals.map((i) => streams[i]);
+  const index = new KDBush(n);
+  const p: Partition = {
+    streams: list,
+    index,
+    ordinal: Int32Array.from(ordinals),
+    company: new Int32Array(n),
+    quantity: new Float64Array(n),
+    ceiling: new Float64Array(n),
+    purity: new Float64Array(n),
+    temperature: new Float64Array(n),
+    belgium: new Uint8Array(n),
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    z: new Float64Array(n),
+    maxQuantity: -Infinity,
+    maxCeiling: -Infinity,
+  };
+  list.forEach((s, i) => {
+    index.add(s.site.longitude, s.site.latitude);
+    const f = ceilingFactsOf(s);
+    p.company[i] = companyOf(s);
+    p.quantity[i] = s.annualQuantity;
+    p.ceiling[i] = f.perUnit;
+    p.purity[i] = f.purity;
+    p.temperature[i] = f.temperature;
+    p.belgium[i] = f.belgium ? 1 : 0;
+    p.x[i] = f.x;
+    p.y[i] = f.y;
+    p.z[i] = f.z;
+    // NaN poisons the bound (NaN never lets a tier be skipped).
+    p.maxQuantity =
+      s.annualQuantity > p.maxQuantity || Number.isNaN(s.annualQuantity) ? s.annualQuantity : p.maxQuantity;
+    p.maxCeiling = f.perUnit > p.maxCeiling || Number.isNaN(f.perUnit) ? f.perUnit : p.maxCeiling;
+  });
+  index.finish();
+  return p;
 }
 
 /** The m-th largest of a[0..n) (1 ≤ m ≤ n); reorders a. Hoare-style quickselect. */
@@ -416,6 +463,13 @@ class CandidateScratch {
     this.select = new Float64Array(size);
     this.later = new Int32Array(size);
   }
+}
+
+/** How many of a partition's `found` streams belong to another company than `company`. */
+function othersAmong(p: Partition, foundIds: Int32Array, found: number, company: number): number {
+  let others = 0;
+  for (let f = 0; f < found; f++) if (p.company[foundIds[f]] !== company) others++;
+  return others;
 }
 
 /**
@@ -581,6 +635,9 @@ export async function matchFromScratch(
   const firstPass = Math.max(1, k * FIRST_PASS_FACTOR);
   const heatCeiling = heatPairCeiling(CURRENT_FACTOR_SET);
   const boxQuery = new BoxQuery();
+  // A stream's candidate tiers (over its counterpart partitions) in the order they are looked at.
+  const tierOrder: Partition[] = [];
+  const tierBound: number[] = [];
 
   for (const side of [supplies, demands]) {
     const isSupply = side === supplies;
@@ -605,77 +662,120 @@ export async function matchFromScratch(
       const deductionPerKm = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
       const reachKm = streamReachKm(stream);
       const heat = stream.category === 'heat' ? heatCeiling : null;
-      scratch.n = 0;
+      // This stream's candidate tiers, the one with the highest bound first.
+      let tierCount = 0;
       for (const key of counterpartPartitions(stream)) {
-        const p = counterparts.get(key);
-        if (!p) continue;
-        const found = boxQuery.run(p.index, box.minLon, box.minLat, box.maxLon, box.maxLat);
-        skipped += collectCandidates(
-          scratch,
-          p,
-          boxQuery.ids,
-          found,
-          isSupply,
-          company,
-          isSupply ? -1 : i,
-          seeded,
-          heat,
-          quantity,
-          perUnit,
-          purity,
-          temperature,
-          belgium,
-          x,
-          y,
-          z,
-          lossPerKm,
-          deductionPerKm,
-          reachKm,
-        );
+        const tiers = counterparts.get(key);
+        if (!tiers) continue;
+        for (const p of tiers) {
+          const raw = isSupply
+            ? pairScoreCeiling(quantity, perUnit, p.maxQuantity, p.maxCeiling)
+            : pairScoreCeiling(p.maxQuantity, p.maxCeiling, quantity, perUnit);
+          // A per-unit ceiling ≤ 0 leaves nothing above 0 (NaN stays NaN: never skipped).
+          const bound = raw > 0 || Number.isNaN(raw) ? raw : 0;
+          let at = tierCount++;
+          if (tierOrder.length < tierCount) tierOrder.push(p);
+          while (at > 0 && !(tierBound[at - 1] >= bound)) {
+            tierOrder[at] = tierOrder[at - 1];
+            tierBound[at] = tierBound[at - 1];
+            at--;
+          }
+          tierOrder[at] = p;
+          tierBound[at] = bound;
+        }
       }
-      const n = scratch.n;
-      const candPartition = scratch.partition;
-      const candId = scratch.id;
-      const candCeiling = scratch.ceiling;
-      const selectScratch = scratch.select;
-      const later = scratch.later;
-      // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
-      let threshold = -Infinity;
-      if (n > firstPass) {
-        selectScratch.set(candCeiling.subarray(0, n));
-        threshold = mthLargest(selectScratch, n, firstPass);
-      }
-      let laterCount = 0;
-      for (let pass = 0; pass < 2; pass++) {
-        const count = pass === 0 ? n : laterCount;
-        for (let j = 0; j < count; j++) {
-          const c = pass === 0 ? j : later[j];
-          const ceilingScore = candCeiling[c];
-          if (pass === 0 && ceilingScore < threshold) {
-            later[laterCount++] = c;
+      // Rounds of collecting and scoring. The first collects tiers until the next one's bound is below
+      // the 2K-th best ceiling collected (the 2K best ceilings of all candidates are then in hand) and
+      // scores those 2K first, as if every candidate had been collected; each later round takes one
+      // tier, unless its bound is below the K-th best by then.
+      let t = 0;
+      for (let round = 0; t < tierCount; round++) {
+        scratch.n = 0;
+        let threshold = -Infinity;
+        while (t < tierCount) {
+          const p = tierOrder[t];
+          const bound = tierBound[t];
+          if (round === 0 && scratch.n > firstPass) {
+            scratch.select.set(scratch.ceiling.subarray(0, scratch.n));
+            threshold = mthLargest(scratch.select, scratch.n, firstPass);
+            if (bound < threshold) break;
+          }
+          t++;
+          const found = boxQuery.run(p.index, box.minLon, box.minLat, box.maxLon, box.maxLat);
+          if (top.full && bound < top.scores[0]) {
+            // No pair with this tier can enter: its candidates are left unscored as a whole.
+            skipped += othersAmong(p, boxQuery.ids, found, company);
             continue;
           }
-          const floor = top.full ? top.scores[0] : -Infinity;
-          if (ceilingScore < floor) {
-            skipped++;
-            continue;
+          skipped += collectCandidates(
+            scratch,
+            p,
+            boxQuery.ids,
+            found,
+            isSupply,
+            company,
+            isSupply ? -1 : i,
+            seeded,
+            heat,
+            quantity,
+            perUnit,
+            purity,
+            temperature,
+            belgium,
+            x,
+            y,
+            z,
+            lossPerKm,
+            deductionPerKm,
+            reachKm,
+          );
+          if (round > 0) break;
+        }
+        const n = scratch.n;
+        const candPartition = scratch.partition;
+        const candId = scratch.id;
+        const candCeiling = scratch.ceiling;
+        const selectScratch = scratch.select;
+        const later = scratch.later;
+        // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
+        if (n > firstPass) {
+          selectScratch.set(candCeiling.subarray(0, n));
+          threshold = mthLargest(selectScratch, n, firstPass);
+        } else {
+          threshold = -Infinity;
+        }
+        let laterCount = 0;
+        for (let pass = 0; pass < 2; pass++) {
+          const count = pass === 0 ? n : laterCount;
+          for (let j = 0; j < count; j++) {
+            const c = pass === 0 ? j : later[j];
+            const ceilingScore = candCeiling[c];
+            if (pass === 0 && ceilingScore < threshold) {
+              later[laterCount++] = c;
+              continue;
+            }
+            const floor = top.full ? top.scores[0] : -Infinity;
+            if (ceilingScore < floor) {
+              skipped++;
+              continue;
+            }
+            const p = candPartition[c];
+            const id = candId[c];
+            const other = p.streams[id];
+            const supply = isSupply ? stream : other;
+            const demand = isSupply ? other : stream;
+            scored++;
+            if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
+            qualifying++;
+            const b = buffer;
+            const score = b.netCo2;
+            if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
+            const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
+            pair.fresh = !isSupply;
+            const evicted = top.insert(pair);
+            // Seeds are kept pairs: never reused.
+            if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
           }
-          const p = candPartition[c];
-          const id = candId[c];
-          const other = p.streams[id];
-          const supply = isSupply ? stream : other;
-          const demand = isSupply ? other : stream;
-          scored++;
-          if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
-          qualifying++;
-          const b = buffer;
-          const score = b.netCo2;
-          if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
-          const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
-          pair.fresh = !isSupply;
-          const evicted = top.insert(pair);
-          // Seeds are kept pairs: never reused.
-          if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
         }
       }
       const items = top.items;
