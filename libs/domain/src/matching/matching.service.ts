@@ -119,6 +119,15 @@ class RunProgress {
   }
 }
 
+/** What a full re-match's categories write through (see fullRematch). */
+interface RunWrites {
+  writes: SerialWrites;
+  /** Each category's floors, settled once queued as a write. */
+  floorWrites: Promise<void>[];
+  rebuild: MatchTableRebuild;
+  byId: ReadonlyMap<string, MatchableStream>;
+}
+
 /** Encoded statements (PIPELINED_STATEMENT_ROWS pairs each) a scoring thread may send ahead of the writer. */
 const THREAD_CHUNKS_AHEAD = 40;
 
@@ -605,6 +614,9 @@ export class MatchingService {
       // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
       const rebuild = await MatchTableRebuild.begin(m);
       const writes = new SerialWrites();
+      // Each category's floors, queued as a write once worked out (see reconcileCategory).
+      const floorWrites: Promise<void>[] = [];
+      const run: RunWrites = { writes, floorWrites, rebuild, byId };
       const byCategory = new Map<string, MatchableStream[]>(CATEGORIES.map((c) => [c, []]));
       for (const s of streams) byCategory.get(s.category)?.push(s);
       const pool =
@@ -614,21 +626,28 @@ export class MatchingService {
       try {
         const computeStarted = performance.now();
         if (pool) {
-          await this.scoreInThreads(m, pool, byCategory, byId, rebuild, writes, progress, totals);
+          await this.scoreInThreads(m, pool, byCategory, run, progress, totals);
         } else {
-          await this.scoreInProcess(m, byCategory, byId, rebuild, writes, progress, totals);
+          await this.scoreInProcess(m, byCategory, run, progress, totals);
         }
         computeMs = performance.now() - computeStarted;
+        // The swap goes after every row; floors still being worked out (in a scoring thread) are
+        // written after it, so the indexes are built meanwhile.
+        writes.add(async () => {
+          const swapStarted = performance.now();
+          await rebuild.finish(m);
+          swapMs = performance.now() - swapStarted;
+          return 0;
+        });
         await writes.drain();
-        const swapStarted = performance.now();
-        await rebuild.finish(m);
-        swapMs = performance.now() - swapStarted;
+        await Promise.all(floorWrites);
+        await writes.drain();
       } finally {
         // Never leave a statement of this transaction in flight behind an error.
         await writes.settle();
         await pool?.close();
       }
-      writeMs = writes.busyMs + swapMs;
+      writeMs = writes.busyMs;
       const count = writes.written;
       finishStarted = performance.now();
       await m.query(
@@ -672,12 +691,11 @@ export class MatchingService {
   private async scoreInProcess(
     m: EntityManager,
     byCategory: ReadonlyMap<string, MatchableStream[]>,
-    byId: ReadonlyMap<string, MatchableStream>,
-    rebuild: MatchTableRebuild,
-    writes: SerialWrites,
+    run: RunWrites,
     progress: RunProgress,
     totals: RunTotals,
   ): Promise<void> {
+    const { writes, rebuild } = run;
     const order = [...byCategory.keys()].sort(
       (a, b) => byCategory.get(a)!.length - byCategory.get(b)!.length,
     );
@@ -700,7 +718,7 @@ export class MatchingService {
         }
         return (
           count +
-          (await this.reconcileCategory(m, category, ids, byId, rebuild, (extra) => {
+          (await this.reconcileCategory(m, category, ids, run, (extra) => {
             for (const p of extra) kept.push(p);
             return categoryFloorsJson(ids, kept, this.k);
           }))
@@ -719,12 +737,11 @@ export class MatchingService {
     m: EntityManager,
     pool: ScoringPool,
     byCategory: ReadonlyMap<string, MatchableStream[]>,
-    byId: ReadonlyMap<string, MatchableStream>,
-    rebuild: MatchTableRebuild,
-    writes: SerialWrites,
+    run: RunWrites,
     progress: RunProgress,
     totals: RunTotals,
   ): Promise<void> {
+    const { writes, rebuild } = run;
     const order = [...byCategory.keys()].sort(
       (a, b) => byCategory.get(b)!.length - byCategory.get(a)!.length,
     );
@@ -751,9 +768,7 @@ export class MatchingService {
         addTotals(totals, result.qualifying, result.scored, result.kept);
         const ids = ofCategory.map((s) => s.id);
         writes.add(() =>
-          this.reconcileCategory(m, category, ids, byId, rebuild, (extra) =>
-            pool.floors(category, ids, extra),
-          ),
+          this.reconcileCategory(m, category, ids, run, (extra) => pool.floors(category, ids, extra)),
         );
       }),
     );
@@ -764,16 +779,17 @@ export class MatchingService {
    * Makes the store's rows of one category equal to a full re-match's kept pairs, all of them written
    * already; returns rows written. The stored rows not rewritten are expired, flagged stale, dropped or
    * carried over; acted-on pairs among them that still qualify are re-scored and written, and
-   * `floorsWith` gives every stream's floors over the kept pairs and those (by position in `ids`).
+   * `floorsWith` gives every stream's floors over the kept pairs and those (by position in `ids`),
+   * written once they are there: the writes queued behind go on meanwhile.
    */
   private async reconcileCategory(
     m: EntityManager,
     category: string,
     ids: string[],
-    byId: ReadonlyMap<string, MatchableStream>,
-    rebuild: MatchTableRebuild,
+    run: RunWrites,
     floorsWith: (extra: ScoredPair[]) => Promise<string[]> | string[],
   ): Promise<number> {
+    const { rebuild, byId, writes } = run;
     const existing = await rebuild.storedNotRewritten(m, category);
     const extra: ScoredPair[] = [];
     const asIs: string[] = [];
@@ -803,7 +819,14 @@ export class MatchingService {
     for (let i = 0; i < extra.length; i += batch) {
       count += await rebuild.write(m, extra.slice(i, Math.min(i + batch, extra.length)));
     }
-    await this.writeFloors(m, ids, await floorsWith(extra));
+    const written = Promise.resolve(floorsWith(extra)).then((floors) =>
+      writes.add(async () => {
+        await this.writeFloors(m, ids, floors);
+        return 0;
+      }),
+    );
+    written.catch(() => undefined); // awaited by fullRematch; a failure must not go unhandled meanwhile
+    run.floorWrites.push(written);
     return count;
   }
 
