@@ -76,7 +76,7 @@ async function matchCategory(r: MatchCategoryRequest): Promise<void> {
       send({ kind: 'progress', category: r.category, done });
       await writerCaughtUp();
     },
-    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r) },
+    { batch: r.batch, ordered: r.encoding === 'columns', take: (pairs) => sendRows(r.category, pairs, r) },
   );
   for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
     sendRows(r.category, result.kept.slice(i, i + r.batch), r);

@@ -46,6 +46,11 @@ export interface FullMatchResult {
  */
 export interface FinalPairsSink {
   readonly batch: number;
+  /**
+   * Whether the pairs should come in (supply, demand) order, as a writer that probes the stored pair
+   * index per pair wants them (default true); a copy into a table without indexes does not care.
+   */
+  readonly ordered?: boolean;
   take(pairs: readonly ScoredPair[]): void;
 }
 
@@ -635,6 +640,7 @@ export async function matchFromScratch(
   const firstPass = Math.max(1, k * FIRST_PASS_FACTOR);
   const heatCeiling = heatPairCeiling(CURRENT_FACTOR_SET);
   const boxQuery = new BoxQuery();
+  const ordered = onFinalPairs?.ordered ?? true;
   // A stream's candidate tiers (over its counterpart partitions) in the order they are looked at.
   const tierOrder: Partition[] = [];
   const tierBound: number[] = [];
@@ -692,12 +698,17 @@ export async function matchFromScratch(
       for (let round = 0; t < tierCount; round++) {
         scratch.n = 0;
         let threshold = -Infinity;
+        // The candidates `threshold` was taken over (-1: none yet).
+        let thresholdOf = -1;
         while (t < tierCount) {
           const p = tierOrder[t];
           const bound = tierBound[t];
           if (round === 0 && scratch.n > firstPass) {
-            scratch.select.set(scratch.ceiling.subarray(0, scratch.n));
-            threshold = mthLargest(scratch.select, scratch.n, firstPass);
+            if (thresholdOf !== scratch.n) {
+              scratch.select.set(scratch.ceiling.subarray(0, scratch.n));
+              threshold = mthLargest(scratch.select, scratch.n, firstPass);
+              thresholdOf = scratch.n;
+            }
             if (bound < threshold) break;
           }
           t++;
@@ -738,10 +749,10 @@ export async function matchFromScratch(
         const selectScratch = scratch.select;
         const later = scratch.later;
         // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
-        if (n > firstPass) {
+        if (n > firstPass && thresholdOf !== n) {
           selectScratch.set(candCeiling.subarray(0, n));
           threshold = mthLargest(selectScratch, n, firstPass);
-        } else {
+        } else if (n <= firstPass) {
           threshold = -Infinity;
         }
         let laterCount = 0;
@@ -789,10 +800,10 @@ export async function matchFromScratch(
       // A stream's K best are final once it is done: handed over for writing while the rest is scored
       // (a demand's too, so the largest category's demand-side pairs are not all left for after its
       // scoring). The supplies' come in supply order; a batch of demands' is put in (supply, demand)
-      // order for the indexes.
+      // order if the writer wants it.
       if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
         const batch = kept.splice(handedOver);
-        if (!isSupply) batch.sort(byPair);
+        if (!isSupply && ordered) batch.sort(byPair);
         for (const p of batch) kept.push(p);
         onFinalPairs.take(batch);
         handedOver = kept.length;
@@ -808,7 +819,9 @@ export async function matchFromScratch(
     }
   }
   // The rest, not handed over, in (supply, demand) order as well.
-  const rest = kept.splice(handedOver).sort(byPair);
-  for (const p of rest) kept.push(p);
+  if (ordered) {
+    const rest = kept.splice(handedOver).sort(byPair);
+    for (const p of rest) kept.push(p);
+  }
   return { kept, handedOver, qualifying, scored, skipped };
 }

@@ -703,6 +703,7 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
+        ordered: rebuild.encoding === 'columns',
         take: (pairs) => writes.add(() => rebuild.write(m, pairs)),
       });
       const { kept, handedOver } = result;
