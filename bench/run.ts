@@ -291,11 +291,14 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
           figures: figures3 as Figure[],
           notes: [
             `Each run: POST /api/v1/match-runs as a coordinator on an empty matches table, the worker runs ` +
-              `MatchingService.fullRematch (snapshot of the streams into its in-memory state, then one category ` +
-              `at a time: a kdbush index per candidate partition — category, material type, water quality — ` +
-              `engine scoring, top ${cfg.matchTopK} of either side, the category's rows written into a new ` +
-              `matches table while the next category is scored; then the new table's indexes and the swap ` +
-              `(MatchTableRebuild); all in one transaction), the bench polls the run ` +
+              `MatchingService.fullRematch (snapshot of the streams into its in-memory state; then, from ` +
+              `20,000 active streams, the categories scored side by side in two worker threads (ScoringPool, ` +
+              `largest category first, each to the first thread free; smaller runs score one category at a time ` +
+              `on the main thread): a kdbush index per candidate partition and quantity tier — category, material ` +
+              `type, water quality — engine scoring, top ${cfg.matchTopK} of either side, the rows encoded for ` +
+              `binary COPY in the thread and copied by the main thread into a new matches table while the rest ` +
+              `is scored; then the new table's indexes and the swap (MatchTableRebuild); all in one ` +
+              `transaction), the bench polls the run ` +
               `row every 250 ms; the figure is POST to done. The naive baseline is the same per-pair work (scorePairOf, ` +
               `per-supply top K, per-demand buffers) with every same-category demand as a candidate (no spatial ` +
               `index), in the bench process, on a stratified sample of supplies, scaled by pair count; it leaves ` +
@@ -316,8 +319,9 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
             `RSS (VmRSS from /proc/<pid>/status) of the worker and the API processes sampled every 250 ms during ` +
               `each full re-match of scenario 3; the baseline is each process's RSS right before the run. ` +
               services.describe() +
-              '. The worker holds every stream (its in-memory processed state) and, one category at a time, the ' +
-              'spatial index and the kept pairs of that category; its ' +
+              '. The worker holds every stream (its in-memory processed state) and, in each of its two scoring ' +
+              'threads, the spatial index and the kept pairs of the category it scores (a V8 heap of their own ' +
+              "in the same process); its main thread's " +
               `V8 heap limit is Node's default (${fmt(getHeapStatistics().heap_size_limit / 2 ** 30)} GiB here).`,
           ],
         });

@@ -1,13 +1,13 @@
 /**
- * The API and the worker under test. For real runs they are child processes started exactly as
- * `npm run dev:api` / `dev:worker` start them (ts-node, transpile only), with the benchmarks' own
- * database and queue prefix, so each has its own RSS and the API can be pinned to a core. For the
- * smoke test they run inside the calling process (no compile, a few seconds).
+ * The API and the worker under test. For real runs they are child processes started as `npm start`
+ * starts them (the build `npm run build` makes, run by node; the bench builds it first), with the
+ * benchmarks' own database and queue prefix, so each has its own RSS and the API can be pinned to a
+ * core. For the smoke test they run inside the calling process (no build, a few seconds).
  */
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JobQueue, loadConfig, QueueName } from '@symbiose/core';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -120,7 +120,7 @@ class ChildService implements ServiceHandle {
   }
 
   start(): void {
-    const nodeArgs = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', this.entry];
+    const nodeArgs = [this.entry];
     const [cmd, args] = this.core
       ? ['taskset', ['-c', this.core, process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
@@ -128,7 +128,7 @@ class ChildService implements ServiceHandle {
     this.exited = null;
     this.child = spawn(cmd, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'), ...this.env },
+      env: { ...process.env, ...this.env },
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
@@ -183,8 +183,17 @@ async function startProcesses(cfg: BenchConfig): Promise<BenchServices> {
   const port = await freePort();
   const env = serviceEnv(cfg, jwtSecret, port);
   const logDir = mkdtempSync(join(tmpdir(), 'symbiose-bench-'));
-  const api = new ChildService('api', 'apps/api/src/main.ts', env, cfg.pin ? '0' : null, logDir);
-  const worker = new ChildService('worker', 'apps/worker/src/main.ts', env, null, logDir);
+  // The services as `npm start` runs them: the current build (scripts/start-all.js's entries).
+  const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  const api = new ChildService(
+    'api',
+    'dist/apps/api/apps/api/src/main.js',
+    env,
+    cfg.pin ? '0' : null,
+    logDir,
+  );
+  const worker = new ChildService('worker', 'dist/apps/worker/apps/worker/src/main.js', env, null, logDir);
   const apiUrl = `http://127.0.0.1:${port}`;
   const connection = new Redis(cfg.redisUrl, { maxRetriesPerRequest: null });
   const queues = new Map<QueueName, Queue>();
@@ -238,8 +247,8 @@ async function startProcesses(cfg: BenchConfig): Promise<BenchServices> {
     },
     describe() {
       return (
-        `API and worker as separate Node processes started like \`npm run dev:api\` / \`dev:worker\` ` +
-        `(ts-node, transpile only; NODE_ENV=production, LOG_LEVEL=info, logs to a file)` +
+        `API and worker as separate Node processes started as \`npm start\` starts them (the build of ` +
+        `\`npm run build\`, made by the bench first; NODE_ENV=production, LOG_LEVEL=info, logs to a file)` +
         (cfg.pin ? '; the API pinned to core 0 with `taskset -c 0`, the worker not pinned' : '; not pinned')
       );
     },

@@ -54,12 +54,23 @@ let chunksInFlight = 0;
 let chunksAhead = Infinity;
 let waiting: (() => void)[] = [];
 
-const send = (message: FromScoringThread) => port.postMessage(message);
+const toMain = port;
+const send = (message: FromScoringThread) => toMain.postMessage(message);
 
 function sendRows(category: string, pairs: readonly ScoredPair[], r: MatchCategoryRequest): void {
   const chunks = [...encodedPairChunks(pairs, r.rowsPerStatement, r.encoding)];
   chunksInFlight += chunks.length;
-  send({ kind: 'rows', category, chunks });
+  // The encoded buffers move to the main thread instead of being copied: those with a memory block of
+  // their own (a small Buffer shares Node's pool with others and is copied).
+  const transfer: ArrayBuffer[] = [];
+  for (const chunk of chunks) {
+    for (const v of chunk) {
+      if (v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) {
+        transfer.push(v.buffer as ArrayBuffer);
+      }
+    }
+  }
+  toMain.postMessage({ kind: 'rows', category, chunks } satisfies FromScoringThread, transfer);
 }
 
 /** Holds the scoring while the writer is more than `chunksAhead` statements behind. */

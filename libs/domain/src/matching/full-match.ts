@@ -481,7 +481,8 @@ function othersAmong(p: Partition, foundIds: Int32Array, found: number, company:
  * Adds the candidates among one partition's `found` streams to `into` with their score ceilings and
  * returns how many it turned away unscored: same company, already scored by the supply whose top K
  * seeded this demand (`seededBy` ≥ 0: the demand's ordinal), less pure than the demand needs (the
- * engine rejects those, see purityPctOf), or rejected for their temperatures (heat). Its own function,
+ * engine rejects those, see purityPctOf), rejected for their temperatures (heat), or with a ceiling
+ * below `floor` (the stream's K-th best so far, -Infinity until it holds K). Its own function,
  * so the compiler inlines the ceiling arithmetic into this loop instead of calling it with boxed numbers.
  */
 function collectCandidates(
@@ -505,6 +506,7 @@ function collectCandidates(
   lossPerKm: number,
   deductionPerKm: number,
   reachKm: number,
+  floor: number,
 ): number {
   let skipped = 0;
   // Heat, water and materials lose with the distance: the ceiling is tightened by the chord (a lower
@@ -568,6 +570,11 @@ function collectCandidates(
         skipped++;
         continue;
       }
+    }
+    // Below the stream's K-th best already: cannot enter.
+    if (ceiling < floor) {
+      skipped++;
+      continue;
     }
     if (into.n === into.id.length) into.grow();
     const n = into.n++;
@@ -739,6 +746,7 @@ export async function matchFromScratch(
             lossPerKm,
             deductionPerKm,
             reachKm,
+            top.full ? top.scores[0] : -Infinity,
           );
           if (round > 0) break;
         }

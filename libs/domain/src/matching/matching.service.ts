@@ -823,6 +823,8 @@ export class MatchingService {
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
         await this.writeFloors(m, ids, floors);
+        // Taken into the in-memory state now rather than all at the end of the run.
+        await this.state.sync(m);
         return 0;
       }),
     );
