@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { compareRank, RankKey } from './pair-ranking';
-import { floorsExcluding, floorsOfList, parseStoredFloors, storedFloorsJson } from './rank-floors';
+import {
+  categoryFloorsJson,
+  floorsExcluding,
+  floorsOfList,
+  parseStoredFloors,
+  storedFloorsJson,
+} from './rank-floors';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -65,5 +71,39 @@ describe('stored rank floors', () => {
     expect(parseStoredFloors({ k: 3, keys: [['a', 'b', 1, 2]] })).toBeNull();
     expect(parseStoredFloors({ k: 3, keys: [['a', 'b', '1', 2, 3]] })).toBeNull();
     expect(parseStoredFloors({ k: 3, keys: [] })).toEqual({ k: 3, keys: [] });
+  });
+
+  it("a category's floors are each stream's floorsOfList over its own pairs, ties included", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 10, max: 19 })), {
+          selector: ([s, d]) => `${s}-${d}`,
+          maxLength: 80,
+        }),
+        fc.array(fc.constantFrom(1, 2, 3)),
+        fc.integer({ min: 1, max: 6 }),
+        (pairs, scores, k) => {
+          const stored: RankKey[] = pairs.map(([s, d], i) => ({
+            score: scores[i % Math.max(1, scores.length)] ?? 1,
+            energy: (s + d) % 2,
+            routeKm: 1,
+            supplyId: id(s),
+            demandId: id(d),
+          }));
+          // Streams 0 … 21: two of them (20, 21) with no pairs, and one pair's stream (9) left out.
+          const streamIds = Array.from({ length: 22 }, (_, i) => id(i)).filter((x) => x !== id(9));
+          const expected = streamIds.map((stream) =>
+            storedFloorsJson(
+              floorsOfList(
+                stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank),
+                k,
+              ),
+            ),
+          );
+          expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -84,28 +84,51 @@ export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null)
 /**
  * The stored floors (storedFloorsJson) of each of `streamIds` when a category's stored qualifying
  * pairs are exactly `stored` (after a full re-match: its kept pairs and the acted-on pairs that still
- * qualify). A stream's list is sorted only when it reaches the floors' first rank, by the scores read
- * once into a typed array (millions of comparisons; the full order decides only ties).
+ * qualify). Each stream's pairs are listed as positions in one Int32Array (a largest category has 1.7
+ * million pairs: an array per stream was most of the cost), and a list is sorted only when it reaches
+ * the floors' first rank, by the scores read once into a typed array (the full order decides only ties).
  */
 export function categoryFloorsJson(
   streamIds: readonly string[],
   stored: readonly RankKey[],
   k: number,
 ): string[] {
+  const n = streamIds.length;
+  const position = new Map<string, number>();
+  streamIds.forEach((id, i) => position.set(id, i));
+  const supplyAt = new Int32Array(stored.length);
+  const demandAt = new Int32Array(stored.length);
+  const start = new Int32Array(n + 1);
+  stored.forEach((p, i) => {
+    const s = position.get(p.supplyId) ?? -1;
+    const d = position.get(p.demandId) ?? -1;
+    supplyAt[i] = s;
+    demandAt[i] = d;
+    if (s >= 0) start[s + 1]++;
+    if (d >= 0) start[d + 1]++;
+  });
+  for (let i = 0; i < n; i++) start[i + 1] += start[i];
+  const members = new Int32Array(start[n]);
+  const next = start.slice(0, n);
+  for (let i = 0; i < stored.length; i++) {
+    if (supplyAt[i] >= 0) members[next[supplyAt[i]]++] = i;
+    if (demandAt[i] >= 0) members[next[demandAt[i]]++] = i;
+  }
   const scores = Float64Array.from(stored, (p) => p.score);
   const byRank = (a: number, b: number) => scores[b] - scores[a] || compareRank(stored[a], stored[b]);
-  const lists = new Map<string, number[]>();
-  stored.forEach((p, i) => {
-    for (const id of [p.supplyId, p.demandId]) {
-      const list = lists.get(id);
-      if (list) list.push(i);
-      else lists.set(id, [i]);
-    }
-  });
   const from = floorOffset(k);
-  return streamIds.map((id) => {
-    const list = lists.get(id) ?? [];
-    const sorted = list.length > from ? list.sort(byRank).map((i) => stored[i]) : [];
-    return storedFloorsJson(floorsOfList(sorted, k));
-  });
+  const none = storedFloorsJson({ k, keys: [] });
+  const floors = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const size = start[i + 1] - start[i];
+    if (size <= from) {
+      floors[i] = none;
+      continue;
+    }
+    const list = members.subarray(start[i], start[i + 1]).sort(byRank);
+    const keys: RankKey[] = [];
+    for (let r = from; r < size && r <= k; r++) keys.push(rankKeyOf(stored[list[r]]));
+    floors[i] = storedFloorsJson({ k, keys });
+  }
+  return floors;
 }
