@@ -6,18 +6,6 @@ import { MatchableStream } from './matching.types';
 import { scorePairOf } from './pair-scoring';
 import { pairKey, selectKeptPairs } from './pair-ranking';
 
-/** A small deterministic generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('matchFromScratch', () => {
   it('equals brute force: all pairs scored, then top K of either side', async () => {
     await fc.assert(
@@ -60,21 +48,26 @@ describe('matchFromScratch', () => {
   it('leaves whole quantity tiers unscored when they cannot reach a K-th best, and keeps what brute force keeps', async () => {
     // 700 supplies and 700 demands in one zone (partitions large enough to be split into quantity
     // tiers), quantities spread over four orders of magnitude, temperatures that need a heat pump or not.
-    const rnd = seeded(7);
-    const streams: MatchableStream[] = [];
-    for (let i = 0; i < 1400; i++) {
-      const lat = 51.05 + rnd() / 10;
-      const lon = 3.75 + rnd() / 10;
+    const specs = fc.sample(
+      fc.record({
+        lat: fc.double({ min: 51.05, max: 51.15, noNaN: true }),
+        lon: fc.double({ min: 3.75, max: 3.85, noNaN: true }),
+        magnitude: fc.double({ min: 0, max: 4, noNaN: true }),
+        temp: fc.double({ min: 60, max: 120, noNaN: true }),
+      }),
+      { seed: 7, numRuns: 1400 },
+    );
+    const streams: MatchableStream[] = specs.map((x, i) => {
       const s = heatStream(
         i,
         i % 2 === 0 ? 'supply' : 'demand',
-        lat,
-        lon,
-        10 * 10 ** (4 * rnd()),
-        60 + rnd() * 60,
+        x.lat,
+        x.lon,
+        10 * 10 ** x.magnitude,
+        x.temp,
       );
-      streams.push(i % 5 === 3 ? { ...s, currentSource: 'electric_boiler' } : s);
-    }
+      return i % 5 === 3 ? { ...s, currentSource: 'electric_boiler' } : s;
+    });
     const all = [];
     for (const s of streams.filter((x) => x.direction === 'supply')) {
       for (const d of streams.filter((x) => x.direction === 'demand')) {
