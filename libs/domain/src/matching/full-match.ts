@@ -757,11 +757,10 @@ export async function matchFromScratch(
         const selectScratch = scratch.select;
         const later = scratch.later;
         // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
+        // (Taken already in the first round if no candidate came in since.)
         if (n > firstPass && thresholdOf !== n) {
           selectScratch.set(candCeiling.subarray(0, n));
           threshold = mthLargest(selectScratch, n, firstPass);
-        } else if (n <= firstPass) {
-          threshold = -Infinity;
         }
         let laterCount = 0;
         for (let pass = 0; pass < 2; pass++) {

@@ -711,12 +711,8 @@ export class MatchingService {
       const ids = ofCategory.map((s) => s.id);
       writes.add(async () => {
         // The kept pairs not written yet go in first: then the stored rows the run has not rewritten
-        // are exactly those outside the kept set.
-        let count = 0;
-        const batch = this.config.MATCH_WRITE_BATCH;
-        for (let i = handedOver; i < kept.length; i += batch) {
-          count += await rebuild.write(m, kept.slice(i, Math.min(i + batch, kept.length)));
-        }
+        // are exactly those outside the kept set. (write() encodes one statement at a time.)
+        const count = await rebuild.write(m, kept.slice(handedOver));
         return (
           count +
           (await this.reconcileCategory(m, category, ids, run, (extra) => {
@@ -815,11 +811,7 @@ export class MatchingService {
       else extra.push(pair);
     }
     await rebuild.carry(m, asIs, notQualifying);
-    let count = 0;
-    const batch = this.config.MATCH_WRITE_BATCH;
-    for (let i = 0; i < extra.length; i += batch) {
-      count += await rebuild.write(m, extra.slice(i, Math.min(i + batch, extra.length)));
-    }
+    const count = await rebuild.write(m, extra);
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
         await this.writeFloors(m, ids, floors);
