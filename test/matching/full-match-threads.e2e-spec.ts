@@ -110,7 +110,7 @@ describe('full re-match in scoring threads', () => {
 });
 
 describe('ScoringPool', () => {
-  const job = { k: 2, batch: 10, rowsPerStatement: 5, encoding: 'copy' as const, chunksAhead: 4 };
+  const job = { k: 2, batch: 10, rowsPerStatement: 5, chunksAhead: 4 };
   const handlers = { rows: () => undefined, progress: () => undefined };
 
   it('fails a category whose scoring throws in its thread, and everything after it', async () => {

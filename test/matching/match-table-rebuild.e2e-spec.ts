@@ -2,6 +2,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { AppConfig, JobQueue } from '@symbiose/core';
 import { MatchingService, pairKey, ScoredPair } from '@symbiose/domain';
 import { MatchTableRebuild } from '@symbiose/domain/matching/match-table-rebuild';
+import { PIPELINED_STATEMENT_ROWS } from '@symbiose/domain/matching/match-writer';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import { newPairsCopy } from '@symbiose/domain/matching/pair-columns';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -214,7 +216,6 @@ describe('full re-match rebuilds the matches table', () => {
       db.transaction(async (m) => {
         await m.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
         const rebuild = await MatchTableRebuild.begin(m);
-        expect(rebuild.encoding).toBe('copy');
         // Two statements of 5 rows and one of 2.
         const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
         expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
@@ -229,6 +230,102 @@ describe('full re-match rebuilds the matches table', () => {
         }[];
         expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
         expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+  });
+
+  it('over a stored store, stages the kept pairs and merges them with their stored rows in one statement', async () => {
+    await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
+    const streams = (await db.query(
+      `SELECT s.id AS supply, d.id AS demand FROM streams s JOIN streams d
+         ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
+       ORDER BY 1, 2 LIMIT 3`,
+    )) as { supply: string; demand: string }[];
+    const pair = (supplyId: string, demandId: string, score: number): ScoredPair => ({
+      supplyId,
+      demandId,
+      category: 'co2',
+      score,
+      energy: 0,
+      routeKm: 5,
+      distanceKm: 4,
+      exchanged: 100,
+      exchangedUnit: 't/yr',
+      mode: 'pipeline',
+      gross: score + 1,
+      deducted: 1,
+      flags: [],
+    });
+    // Stored: one as the run scores it, one with an older score, one expired.
+    const stored = (await db.query(
+      `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, version, score,
+         exchanged_quantity, exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh,
+         co2_avoided_t, gross_co2_t, deducted_co2_t, explanation, engine_version, factor_set_version,
+         computed_at, created_at, updated_at)
+       SELECT s, d, 'co2', st, 3, 10, 100, 't/yr', 4, 5, 'pipeline', 0, 10, 11, 1, '{}', $4, $5,
+         '2026-01-01', '2026-01-01', '2026-01-01'
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(s, d, st)
+       RETURNING id, supply_stream_id`,
+      [
+        streams.map((p) => p.supply),
+        streams.map((p) => p.demand),
+        ['proposed', 'proposed', 'expired'],
+        ENGINE_VERSION,
+        CURRENT_FACTOR_SET.version,
+      ],
+    )) as { id: string; supply_stream_id: string }[];
+    await db.query(`TRUNCATE match_proposal_outbox`); // what the inserts above queued
+    const [same, older, expired] = streams.map((p, i) => pair(p.supply, p.demand, i === 1 ? 12 : 10));
+    // More new pairs than one outbox entry holds (PIPELINED_STATEMENT_ROWS ids).
+    const fresh = Array.from({ length: PIPELINED_STATEMENT_ROWS + 3 }, (_, i) => {
+      const n = String(i).padStart(12, '0');
+      return pair(`0192f3a4-7b1c-7d2e-8f30-${n}`, `1192f3a4-7b1c-4d2e-8f30-${n}`, 20);
+    });
+    const rollback = new Error('rolled back on purpose');
+    await expect(
+      db.transaction(async (m) => {
+        const rebuild = await MatchTableRebuild.begin(m);
+        // Staged, not written yet: nothing in the new table until the merge.
+        expect(await rebuild.write(m, [same, older, ...fresh.slice(0, 10)])).toBe(0);
+        expect(await rebuild.write(m, [expired, ...fresh.slice(10)])).toBe(0);
+        expect(await m.query(`SELECT count(*)::int AS n FROM matches_rebuilt`)).toEqual([{ n: 0 }]);
+        // New rows and the two that changed (a score, an expired row proposed again).
+        expect(await rebuild.mergeStaged(m, 'co2')).toBe(fresh.length + 2);
+        expect(await rebuild.mergeStaged(m, 'co2')).toBe(0);
+        expect(await m.query(`SELECT to_regclass('matches_staged_co2') AS t`)).toEqual([{ t: null }]);
+        const rows = (await m.query(
+          `SELECT id, supply_stream_id, score, status, version, computed_at = now() AS computed_now,
+             created_at = now() AS created_now FROM matches_rebuilt`,
+        )) as {
+          id: string;
+          supply_stream_id: string;
+          score: number;
+          status: string;
+          version: number;
+          computed_now: boolean;
+          created_now: boolean;
+        }[];
+        expect(rows).toHaveLength(fresh.length + 3);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        const kept = (i: number) => {
+          const { id: _id, supply_stream_id, ...rest } = byId.get(stored[i].id)!;
+          expect(supply_stream_id).toBe(stored[i].supply_stream_id);
+          return rest;
+        };
+        expect([kept(0), kept(1), kept(2)]).toEqual([
+          { score: 10, status: 'proposed', version: 3, computed_now: false, created_now: false },
+          { score: 12, status: 'proposed', version: 3, computed_now: true, created_now: false },
+          { score: 10, status: 'proposed', version: 4, computed_now: true, created_now: false },
+        ]);
+        const newIds = rows.filter((r) => !stored.some((s) => s.id === r.id));
+        expect(newIds.every((r) => r.created_now && r.computed_now && r.version === 1)).toBe(true);
+        // Only the new rows are queued for notification, in entries of PIPELINED_STATEMENT_ROWS ids.
+        const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
+          match_ids: string[];
+        }[];
+        expect(queued.map((q) => q.match_ids.length)).toEqual([PIPELINED_STATEMENT_ROWS, 3]);
+        expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(newIds.map((r) => r.id).sort());
         throw rollback;
       }),
     ).rejects.toBe(rollback);

@@ -13,7 +13,7 @@ export interface ScoredCategory {
 
 /** Called on the main thread while a category is scored; an exception fails the category. */
 export interface CategoryHandlers {
-  /** Kept pairs encoded for the writer (encodedPairChunks), in the order they are to be written. */
+  /** Kept pairs encoded for the writer (copyChunks), in the order they are to be written. */
   rows(chunks: unknown[][]): void;
   /** Streams of the category done so far. */
   progress(done: number): void;
@@ -58,7 +58,7 @@ const asBuffers = (chunk: unknown[]) =>
 /**
  * Worker threads that score a full re-match's categories side by side (matchFromScratch, one category
  * per thread at a time, the next waiting category to the first thread free). A category's kept pairs
- * come back encoded for the writer (encodedPairChunks); the thread keeps them for the category's floors.
+ * come back encoded for the writer (copyChunks); the thread keeps them for the category's floors.
  * One pool per run: close() ends the threads.
  */
 export class ScoringPool {

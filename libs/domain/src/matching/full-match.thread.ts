@@ -2,13 +2,13 @@
  * Entry point of a full re-match's scoring thread (started by ScoringPool, full-match.pool.ts):
  * matchFromScratch of one category at a time, off the worker's event loop, so the categories are
  * scored side by side while the main thread feeds Postgres. Kept pairs go back already encoded as the
- * writer's statements (encodedPairChunks); a category's kept pairs stay here until the main thread
+ * writer's COPY statements (copyChunks); a category's kept pairs stay here until the main thread
  * has read the stored rows the run did not rewrite and asks for the category's stored floors.
  */
 import { parentPort } from 'node:worker_threads';
 import { matchFromScratch } from './full-match';
 import type { MatchableStream, ScoredPair } from './matching.types';
-import { encodedPairChunks, PairEncoding } from './pair-columns';
+import { copyChunks } from './pair-columns';
 import { categoryFloorsJson } from './rank-floors';
 
 export interface MatchCategoryRequest {
@@ -19,8 +19,6 @@ export interface MatchCategoryRequest {
   /** Pairs per `rows` message (at least; a stream's K best are never split). */
   batch: number;
   rowsPerStatement: number;
-  /** How the writer takes the rows (MatchTableRebuild.encoding). */
-  encoding: PairEncoding;
   /** Encoded statements the thread may have sent ahead of the writer before it waits. */
   chunksAhead: number;
 }
@@ -58,7 +56,7 @@ const toMain = port;
 const send = (message: FromScoringThread) => toMain.postMessage(message);
 
 function sendRows(category: string, pairs: readonly ScoredPair[], r: MatchCategoryRequest): void {
-  const chunks = [...encodedPairChunks(pairs, r.rowsPerStatement, r.encoding)];
+  const chunks = [...copyChunks(pairs, r.rowsPerStatement)];
   chunksInFlight += chunks.length;
   // The encoded buffers move to the main thread instead of being copied: those with a memory block of
   // their own (a small Buffer shares Node's pool with others and is copied).
@@ -87,7 +85,8 @@ async function matchCategory(r: MatchCategoryRequest): Promise<void> {
       send({ kind: 'progress', category: r.category, done });
       await writerCaughtUp();
     },
-    { batch: r.batch, ordered: r.encoding === 'columns', take: (pairs) => sendRows(r.category, pairs, r) },
+    // The writer copies the rows in as they come (MatchTableRebuild): no order to keep.
+    { batch: r.batch, ordered: false, take: (pairs) => sendRows(r.category, pairs, r) },
   );
   for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
     sendRows(r.category, result.kept.slice(i, i + r.batch), r);

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
-import { COPIED_COLUMNS, encodedPairChunks, PairEncoding } from './pair-columns';
+import { COPIED_COLUMNS, copyChunks, pairColumnChunks } from './pair-columns';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -11,8 +11,10 @@ import { ScoredPair } from './matching.types';
  * Into a table with its five indexes, every row costs a descent and an insert per index, most of them
  * at random places: at 100,000 streams the run's 3.6 million rows kept Postgres busy for 67–92 s, and a
  * run over a full store spent 86 s only finding that nothing had changed. Here the rows go into a new
- * heap without indexes while the worker scores (each kept pair merged with its stored row, if any,
- * as upsertPairs would: id, status, interest, stale flag and version carried over), the stored rows
+ * heap without indexes while the worker scores (copied in when the store is empty; otherwise copied
+ * into a staging table per category and, once the category is scored, merged with the stored rows in
+ * one hash join as upsertPairs would merge them: id, status, interest, stale flag and version carried
+ * over), the stored rows
  * the run does not rewrite are copied over (expired or flagged stale as markNotQualifying would;
  * untouched proposals that fell out of every top K left out, as deleteProposed did), the indexes are
  * built in one sorted pass each, and the new table takes the place of the old one in the run's
@@ -29,6 +31,8 @@ export class MatchTableRebuild {
   private readonly merged = new Map<string, number>();
   /** Stored rows carried over by carry(). */
   private carried = 0;
+  /** Categories whose kept pairs wait in a staging table for mergeStaged(). */
+  private readonly staged = new Set<string>();
   private readonly storeWasEmpty: boolean;
 
   /** @param stored the stored rows by category when the run began */
@@ -54,32 +58,61 @@ export class MatchTableRebuild {
   }
 
   /**
-   * Writes kept pairs into the new table, each merged with its stored row if there is one; new
-   * proposals are queued for notification as an insert into matches would (the outbox trigger).
-   * Returns the rows that are new or changed (what upsertPairs reports).
+   * Writes kept pairs of one category (write() or writeEncoded(), then mergeStaged() once all of them
+   * are in): into an empty store they are new proposals, copied into the new table and queued for
+   * notification as an insert into matches would (the outbox trigger); otherwise they are copied into
+   * the category's staging table and merged with their stored rows by mergeStaged(). Returns the rows
+   * written that are new or changed (what upsertPairs reports): those copied in, or 0 when staged.
    */
   async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
     if (pairs.length === 0) return 0;
     // A write call holds one category's pairs.
-    return this.writeEncoded(
-      m,
-      pairs[0].category,
-      encodedPairChunks(pairs, PIPELINED_STATEMENT_ROWS, this.encoding),
-    );
+    return this.writeEncoded(m, pairs[0].category, copyChunks(pairs, PIPELINED_STATEMENT_ROWS));
+  }
+
+  /** write() of one category's pairs already encoded (copyChunks, by a scoring thread). */
+  async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
+    if (this.storeWasEmpty) return copyPairs(m, NEXT, chunks, true);
+    const table = stagingTable(category);
+    if (!this.staged.has(category)) {
+      // Unlogged: it lives only until mergeStaged() drops it, in this transaction.
+      await m.query(
+        `CREATE UNLOGGED TABLE ${table} AS SELECT ${COPIED_COLUMNS.join(', ')} FROM matches WITH NO DATA`,
+      );
+      this.staged.add(category);
+    }
+    await copyPairs(m, table, chunks, false);
+    return 0;
   }
 
   /**
-   * How write() encodes pairs, and writeEncoded() takes them: into an empty store every pair is new, so
-   * the rows are copied in (newPairsCopy); otherwise each is merged with its stored row (pairColumns).
+   * Merges the category's staged pairs (every kept pair of it, written by write() or writeEncoded())
+   * with their stored rows into the new table, as upsertPairs would merge them, in one statement: a
+   * hash join of the staged pairs with the category's stored rows instead of a probe of the stored
+   * table's pair index per pair (at 100,000 streams over a full store that probing kept Postgres busy
+   * for most of the run). New proposals are queued for notification. Returns the rows new or changed.
    */
-  get encoding(): PairEncoding {
-    return this.storeWasEmpty ? 'copy' : 'columns';
+  async mergeStaged(m: EntityManager, category: string): Promise<number> {
+    if (!this.staged.delete(category)) return 0;
+    const table = stagingTable(category);
+    const [{ written, merged }] = (await m.query(MERGE_STAGED(table), [category, OUTBOX_IDS])) as {
+      written: number;
+      merged: number;
+    }[];
+    this.merged.set(category, (this.merged.get(category) ?? 0) + merged);
+    await m.query(`DROP TABLE ${table}`);
+    return written;
   }
 
-  /** write() of one category's pairs already encoded (encodedPairChunks in `encoding`, by a scoring thread). */
-  async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
-    if (this.storeWasEmpty) return copyNewPairs(m, chunks);
-    return writeColumnChunks(m, MERGED_INSERT, chunks, (r) =>
+  /**
+   * Writes pairs merged with their stored rows straight into the new table, a statement per
+   * PIPELINED_STATEMENT_ROWS pairs probing the stored pair index: for the few acted-on pairs that
+   * still qualify but were not kept (reconciling a category, after mergeStaged()).
+   */
+  async writeMerged(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+    if (pairs.length === 0) return 0;
+    const category = pairs[0].category;
+    return writeColumnChunks(m, MERGED_INSERT, pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS), (r) =>
       this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged),
     );
   }
@@ -132,6 +165,7 @@ export class MatchTableRebuild {
    * rows does to the tables that reference matches, and swaps the tables. Call once, last.
    */
   async finish(m: EntityManager): Promise<void> {
+    if (this.staged.size > 0) throw new Error(`staged pairs never merged: ${[...this.staged].join(', ')}`);
     if (!this.storeWasEmpty) {
       // Every stored row was merged, carried or dropped per category, unless some had a category the
       // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
@@ -243,13 +277,20 @@ const CARRIED: Partial<Record<(typeof COLUMNS)[number], string>> = {
 /**
  * A kept pair (t) merged with its stored row (o, all NULL when there is none): the fresh estimate; the
  * stored id, status (an expired row is proposed again), interest and creation; stale and version as
- * upsertPairs sets them; computed_at and updated_at move only when something changed.
+ * upsertPairs sets them; computed_at and updated_at move only when something changed. `engine` and
+ * `factors` are the current versions (parameters or columns of t).
  */
 const STATUS = `CASE WHEN o.status IS NULL OR o.status = 'expired' THEN 'proposed' ELSE o.status END`;
-const CHANGED = `(o.id IS NULL OR (o.score, o.energy_saved_mwh, o.exchanged_quantity, o.route_km, o.distance_km,
-    o.flags, o.status, o.qualifies, o.engine_version, o.factor_set_version)
-  IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route, t.distance, t.flag_array, ${STATUS}, true, $14, $15))`;
-const MERGED: Record<(typeof COLUMNS)[number], string> = {
+const changed = (engine: string, factors: string) => `(o.id IS NULL OR (o.score, o.energy_saved_mwh,
+    o.exchanged_quantity, o.route_km, o.distance_km, o.flags, o.status, o.qualifies, o.engine_version,
+    o.factor_set_version)
+  IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route, t.distance, t.flag_array, ${STATUS}, true, ${engine},
+    ${factors}))`;
+const merged = (
+  engine: string,
+  factors: string,
+  changedNow: string,
+): Record<(typeof COLUMNS)[number], string> => ({
   id: 'coalesce(o.id, t.id)',
   supply_stream_id: 't.supply',
   demand_stream_id: 't.demand',
@@ -276,19 +317,23 @@ const MERGED: Record<(typeof COLUMNS)[number], string> = {
   flags: 't.flag_array',
   explanation: `coalesce(o.explanation, '{}'::jsonb)`,
   agreed_estimate: 'o.agreed_estimate',
-  engine_version: '$14',
-  factor_set_version: '$15',
+  engine_version: engine,
+  factor_set_version: factors,
   version: `CASE WHEN o.status = 'expired' THEN o.version + 1 ELSE coalesce(o.version, 1) END`,
-  computed_at: `CASE WHEN c.changed THEN now() ELSE o.computed_at END`,
+  computed_at: `CASE WHEN ${changedNow} THEN now() ELSE o.computed_at END`,
   created_at: 'coalesce(o.created_at, now())',
-  updated_at: `CASE WHEN c.changed THEN now() ELSE o.updated_at END`,
-};
+  updated_at: `CASE WHEN ${changedNow} THEN now() ELSE o.updated_at END`,
+});
 
+/** Rows of an outbox entry queued by mergeStaged (the copy path queues one per statement of that size). */
+const OUTBOX_IDS = PIPELINED_STATEMENT_ROWS;
+
+const MERGED_COLUMNS = merged('$14', '$15', 'c.changed');
 const MERGED_INSERT = `WITH src AS MATERIALIZED (
-    SELECT ${COLUMNS.map((c) => `${MERGED[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, c.changed
+    SELECT ${COLUMNS.map((c) => `${MERGED_COLUMNS[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, c.changed
     FROM ${PAIR_ROWS}
     LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand
-    CROSS JOIN LATERAL (SELECT ${CHANGED} AS changed) c
+    CROSS JOIN LATERAL (SELECT ${changed('$14', '$15')} AS changed) c
   ), inserted AS (
     INSERT INTO ${NEXT} (${COLUMNS.join(', ')}) SELECT ${COLUMNS.join(', ')} FROM src
   ), queued AS (
@@ -297,20 +342,60 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
   )
   SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged FROM src`;
 
-/** Every pair as a new proposal: all of them queued in the outbox by their new ids ($16). */
-const COPY_NEW_PAIRS = `COPY ${NEXT} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+/** A category's staging table (mergeStaged). */
+function stagingTable(category: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(category)) throw new Error(`not a category name: ${category}`);
+  return `matches_staged_${category}`;
+}
 
 /**
- * Copies new proposals (newPairsCopy chunks: [copy data, ids]) into the new table and queues them for
- * notification as an insert into matches would (the outbox trigger); returns the rows copied. The
- * COPY statements and outbox inserts go out back to back on the transaction's connection.
+ * The staged pairs of category $1 merged with their stored rows into the new table, one hash join
+ * (the stored side restricted to the category: a stream's category is fixed for its life, so a pair's
+ * stored row is of the pair's category), new proposals queued in outbox entries of $2 ids. A row is
+ * new when its creation is this transaction's (a stored row was created by an earlier one), and
+ * written when its computed_at is (see `merged`): the insert returns only the new table's columns.
  */
-async function copyNewPairs(m: EntityManager, chunks: Iterable<unknown[]>): Promise<number> {
-  if (!m.queryRunner) throw new Error("copyNewPairs needs the transaction's query runner");
+const MERGE_STAGED = (table: string) => {
+  const columns = merged('t.engine', 't.factors', 'c.changed');
+  return `WITH inserted AS (
+    INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
+    SELECT ${COLUMNS.map((c) => columns[c]).join(', ')}
+    FROM (SELECT id, supply_stream_id AS supply, demand_stream_id AS demand, category, score,
+        exchanged_quantity AS exchanged, exchanged_unit AS unit, distance_km AS distance, route_km AS route,
+        transport_mode AS mode, energy_saved_mwh AS energy, gross_co2_t AS gross, deducted_co2_t AS deducted,
+        flags AS flag_array, engine_version AS engine, factor_set_version AS factors
+      FROM ${table}) t
+    LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand AND o.category = $1
+    CROSS JOIN LATERAL (SELECT ${changed('t.engine', 't.factors')} AS changed) c
+    RETURNING id, created_at = now() AS fresh, computed_at = now() AS changed
+  ), queued AS (
+    -- As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
+    INSERT INTO match_proposal_outbox (match_ids)
+    SELECT array_agg(id) FROM (SELECT id, (row_number() OVER () - 1) / $2 AS part FROM inserted WHERE fresh) f
+    GROUP BY part ORDER BY part
+  )
+  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged
+  FROM inserted`;
+};
+
+/**
+ * Copies pairs (copyChunks: [copy data, ids]) into `table` (the new table or a staging table), and
+ * when `queue` is set queues them for notification as an insert into matches would (the outbox
+ * trigger); returns the rows copied. The COPY statements and outbox inserts go out back to back on the
+ * transaction's connection.
+ */
+async function copyPairs(
+  m: EntityManager,
+  table: string,
+  chunks: Iterable<unknown[]>,
+  queue: boolean,
+): Promise<number> {
+  if (!m.queryRunner) throw new Error("copyPairs needs the transaction's query runner");
   const client = (await m.queryRunner.connect()) as PoolClient;
+  const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
   const statements: Promise<number>[] = [];
   for (const [data, ids] of chunks) {
-    const copy = client.query(copyFrom(COPY_NEW_PAIRS));
+    const copy = client.query(copyFrom(sql));
     statements.push(
       new Promise<number>((resolve, reject) => {
         copy.once('error', reject);
@@ -318,9 +403,11 @@ async function copyNewPairs(m: EntityManager, chunks: Iterable<unknown[]>): Prom
       }),
     );
     copy.end(data as Buffer);
-    statements.push(
-      m.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]).then(() => 0),
-    );
+    if (queue) {
+      statements.push(
+        m.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]).then(() => 0),
+      );
+    }
     // Let the connection send it before the next chunk is encoded.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -703,7 +703,7 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
-        ordered: rebuild.encoding === 'columns',
+        ordered: false, // copied in as they come (MatchTableRebuild.write)
         take: (pairs) => writes.add(() => rebuild.write(m, pairs)),
       });
       const { kept, handedOver } = result;
@@ -746,7 +746,6 @@ export class MatchingService {
       k: this.k,
       batch: this.config.MATCH_WRITE_BATCH,
       rowsPerStatement: PIPELINED_STATEMENT_ROWS,
-      encoding: rebuild.encoding,
       chunksAhead: THREAD_CHUNKS_AHEAD,
     };
     await Promise.all(
@@ -774,7 +773,8 @@ export class MatchingService {
 
   /**
    * Makes the store's rows of one category equal to a full re-match's kept pairs, all of them written
-   * already; returns rows written. The stored rows not rewritten are expired, flagged stale, dropped or
+   * already (staged, over a stored store: merged with their stored rows first); returns rows written.
+   * The stored rows not rewritten are expired, flagged stale, dropped or
    * carried over; acted-on pairs among them that still qualify are re-scored and written, and
    * `floorsWith` gives every stream's floors over the kept pairs and those (by position in `ids`),
    * written once they are there: the writes queued behind go on meanwhile.
@@ -787,6 +787,7 @@ export class MatchingService {
     floorsWith: (extra: ScoredPair[]) => Promise<string[]> | string[],
   ): Promise<number> {
     const { rebuild, byId, writes } = run;
+    const merged = await rebuild.mergeStaged(m, category);
     const existing = await rebuild.storedNotRewritten(m, category);
     const extra: ScoredPair[] = [];
     const asIs: string[] = [];
@@ -811,7 +812,7 @@ export class MatchingService {
       else extra.push(pair);
     }
     await rebuild.carry(m, asIs, notQualifying);
-    const count = await rebuild.write(m, extra);
+    const count = merged + (await rebuild.writeMerged(m, extra));
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
         await this.writeFloors(m, ids, floors);

@@ -164,19 +164,8 @@ export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
   return [buf, ids];
 }
 
-/** How a writer takes a run's pairs: newPairsCopy (into an empty store) or pairColumns (merged). */
-export type PairEncoding = 'copy' | 'columns';
-
-/** The pairs in `encoding`, one chunk per `rowsPerStatement`, each encoded only when asked for. */
-export function* encodedPairChunks(
-  pairs: readonly ScoredPair[],
-  rowsPerStatement: number,
-  encoding: PairEncoding,
-): Iterable<unknown[]> {
-  if (encoding === 'columns') {
-    yield* pairColumnChunks(pairs, rowsPerStatement);
-    return;
-  }
+/** The pairs as newPairsCopy chunks of `rowsPerStatement` rows, each encoded only when asked for. */
+export function* copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: number): Iterable<unknown[]> {
   for (let i = 0; i < pairs.length; i += rowsPerStatement) {
     yield newPairsCopy(pairs.slice(i, i + rowsPerStatement));
   }
