@@ -39,12 +39,14 @@ export {
   deductionPerUnitKm,
   beyondReach,
   distanceCeiling,
+  distanceFreeRoutePerKm,
   heatPairCeiling,
   heatUnitCeiling,
   type HeatPairCeiling,
   pairCeilingOf,
   pairScoreCeiling,
   perUnitCeiling,
+  scoreClassOf,
   temperatureCOf,
 } from './score.ceiling';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';

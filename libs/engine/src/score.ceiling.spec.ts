@@ -1,14 +1,20 @@
+import fc from 'fast-check';
 import type { Category, StreamFacts } from './domain.types';
 import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
+import { chordKm, unitVector } from './geo.distance';
+import { scorePair } from './pair.engine';
 import {
   arrivalCeiling,
   beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
+  distanceFreeRoutePerKm,
   pairCeilingOf,
   pairScoreCeiling,
   perUnitCeiling,
+  scoreClassOf,
 } from './score.ceiling';
+import { demand, site, supply } from './testing/stream.fixtures';
 
 function stream(
   category: Category,
@@ -164,5 +170,90 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
   it('pairScoreCeiling: the smaller quantity times the smaller ceiling, with a 1e-9 margin', () => {
     expect(pairScoreCeiling(100, 0.349, 40, 0.202 / 0.9)).toBeCloseTo(40 * (0.202 / 0.9) * (1 + 1e-9), 12);
     expect(pairScoreCeiling(10, 2, 40, 3)).toBe(10 * 2 * (1 + 1e-9));
+  });
+});
+
+describe('distance-free categories (CO2, hydrogen): score and energy by score class and quantity alone', () => {
+  it('distanceFreeRoutePerKm: the pipeline circuity for CO2 and hydrogen (1.2 in 2026.1), 0 elsewhere', () => {
+    expect(distanceFreeRoutePerKm('co2')).toBe(1.2);
+    expect(distanceFreeRoutePerKm('hydrogen')).toBe(1.2);
+    for (const c of ['heat', 'water', 'material'] as const) expect(distanceFreeRoutePerKm(c)).toBe(0);
+  });
+
+  it('scoreClassOf: a supply by country and handling, a demand by source', () => {
+    expect(scoreClassOf(supply('co2', { site: site(51, 3.8, 'BE'), currentHandling: 'vented' }))).toBe(
+      'supply|BE|vented',
+    );
+    expect(scoreClassOf(supply('hydrogen', { currentHandling: null }))).toBe('supply|NL|null');
+    expect(scoreClassOf(demand('co2', { currentSource: 'purchased_liquid_co2' }))).toBe(
+      'demand|purchased_liquid_co2',
+    );
+  });
+
+  // Two pairs that share one stream, whose other streams have the same class and quantity but differ
+  // in everything else a pair reads (site, purity, availability, reach): when both qualify, the same
+  // score and energy, a route of distance × distanceFreeRoutePerKm, and a chord that bounds the
+  // distance from below (what a matcher skips candidates by).
+  it('pairs whose other streams share class and quantity score alike and rank by distance', () => {
+    const handlings = [null, 'vented', 'fuel', 'sold_elsewhere', 'flared'] as const;
+    const sources = [null, 'gas_combustion_co2', 'purchased_liquid_co2', 'smr_hydrogen'] as const;
+    const place = fc.record({
+      lat: fc.double({ min: 50.9, max: 51.9, noNaN: true }),
+      lon: fc.double({ min: 3.2, max: 4.6, noNaN: true }),
+      country: fc.constantFrom('BE' as const, 'NL' as const),
+      purity: fc.constantFrom(95, 99.5, 99.9),
+      from: fc.constantFrom(null, '2026-01-01', '2027-06-01'),
+      maxKm: fc.constantFrom(null, 20, 80),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('co2' as const, 'hydrogen' as const),
+        fc.boolean(),
+        fc.constantFrom(...handlings),
+        fc.constantFrom(...sources),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        place,
+        place,
+        place,
+        (category, sharedIsSupply, handling, source, sharedQty, otherQty, at, a, b) => {
+          const make = (direction: 'supply' | 'demand', p: typeof at, qty: number): StreamFacts =>
+            (direction === 'supply' ? supply : demand)(category, {
+              annualQuantity: qty,
+              site: site(p.lat, p.lon, direction === 'supply' && p !== at ? at.country : p.country),
+              quality: { purityPct: p.purity },
+              availableFrom: p.from,
+              maxDistanceKm: p.maxKm,
+              ...(direction === 'supply' ? { currentHandling: handling } : { currentSource: source }),
+            });
+          const shared = make(sharedIsSupply ? 'supply' : 'demand', at, sharedQty);
+          const otherSide = sharedIsSupply ? 'demand' : 'supply';
+          // The two others: same class (a supply's country is taken from `at`, see make), same quantity.
+          const [o1, o2] = [a, b].map((p) => make(otherSide, p, otherQty));
+          expect(scoreClassOf(o1)).toBe(scoreClassOf(o2));
+          const score = (o: StreamFacts) => (sharedIsSupply ? scorePair(shared, o) : scorePair(o, shared));
+          const [r1, r2] = [score(o1), score(o2)];
+          const perKm = distanceFreeRoutePerKm(category);
+          for (const [r, o] of [
+            [r1, o1],
+            [r2, o2],
+          ] as const) {
+            if (!r.ok) continue;
+            expect(r.routeKm).toBe(r.distanceKm * perKm);
+            const [ax, ay, az] = unitVector(shared.site.latitude, shared.site.longitude);
+            const [bx, by, bz] = unitVector(o.site.latitude, o.site.longitude);
+            expect(chordKm(ax, ay, az, bx, by, bz) * (1 - 1e-9)).toBeLessThanOrEqual(r.distanceKm + 1e-9);
+          }
+          if (r1.ok && r2.ok) {
+            expect([r1.netCo2, r1.energySaved, r1.exchanged]).toEqual([
+              r2.netCo2,
+              r2.energySaved,
+              r2.exchanged,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

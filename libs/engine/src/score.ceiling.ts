@@ -138,6 +138,34 @@ export function distanceCeiling(
   return noSavingPossible(tightened, quantity) ? -Infinity : tightened;
 }
 
+/**
+ * Route km per great-circle km in a category whose pairs' score and energy do not depend on where the
+ * two sites are (CO2 and hydrogen: by pipeline, nothing deducted or lost per km), 0 in the others. In
+ * such a category two pairs whose supplies and demands have the same `scoreClassOf` and that exchange
+ * the same quantity (the smaller annual quantity) score the same and save the same energy, so they
+ * rank by route km, which is the great-circle distance times this: a matcher can tell from a lower
+ * bound of the distance alone that such a pair ranks after another.
+ */
+export function distanceFreeRoutePerKm(
+  category: StreamFacts['category'],
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): number {
+  if (category !== 'co2' && category !== 'hydrogen') return 0;
+  return constantsFor(factors).values[F.CIRC_PIPELINE];
+}
+
+/**
+ * What the score and energy of a pair in a `distanceFreeRoutePerKm` category read of one of its
+ * streams besides the quantity: a supply's country (its grid) and current handling, a demand's current
+ * source. Everything else of the stream (site, purity, availability, reach) only decides whether the
+ * pair qualifies.
+ */
+export function scoreClassOf(stream: StreamFacts): string {
+  return stream.direction === 'supply'
+    ? `supply|${String(stream.site?.country)}|${String(stream.currentHandling)}`
+    : `demand|${String(stream.currentSource)}`;
+}
+
 /** `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). */
 export function arrivalAt(lossPerKm: number, distanceKm: number): number {
   if (Number.isNaN(lossPerKm)) return Infinity;

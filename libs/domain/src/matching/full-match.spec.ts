@@ -84,7 +84,8 @@ describe('matchFromScratch', () => {
       expect(result.scored + result.skipped).toBe(2 * 700 * 700);
       expect(result.scored).toBeLessThan(0.05 * 2 * 700 * 700);
     }
-  });
+    // 1.4 million candidate pairs brute-forced: 2–5 s on 2 cores.
+  }, 30_000);
 
   it('skips candidates that cannot enter a top K, hands final pairs over in batches, and keeps the same set', async () => {
     // 60 supplies and 60 demands in one zone, quantities spread over three orders of magnitude.
@@ -231,5 +232,75 @@ describe('matchFromScratch', () => {
     );
     // The generator must reach the qualifying branch of every category, or the property proves little.
     for (const n of Object.values(qualifyingBy)) expect(n).toBeGreaterThan(20);
+  });
+  describe('CO2 and hydrogen, where a pair scores by score class and quantity alone', () => {
+    // Few quantities and classes, so many candidates tie with a stream's K-th best on score and energy.
+    const arbStream = fc.record({
+      supply: fc.boolean(),
+      lat: fc.double({ min: 51.0, max: 51.6, noNaN: true }),
+      lon: fc.double({ min: 3.6, max: 4.2, noNaN: true }),
+      category: fc.constantFrom('co2' as const, 'hydrogen' as const),
+      purity: fc.constantFrom(95, 99.5, 99.9),
+      qty: fc.constantFrom(100, 500, 1000, 5000),
+      handling: fc.constantFrom(null, 'vented' as const, 'fuel' as const, 'flared' as const),
+      source: fc.constantFrom(null, 'gas_combustion_co2' as const, 'smr_hydrogen' as const),
+      netherlands: fc.boolean(),
+      company: fc.integer({ min: 0, max: 4 }),
+    });
+    type Spec = typeof arbStream extends fc.Arbitrary<infer T> ? T : never;
+    const streamsOf = (specs: Spec[]): MatchableStream[] =>
+      specs.map((x, i) => {
+        const base = heatStream(i, x.supply ? 'supply' : 'demand', x.lat, x.lon, x.qty, 90);
+        return {
+          ...base,
+          companyId: `company-${x.company}`,
+          category: x.category,
+          quality: { purityPct: x.purity },
+          site: { ...base.site, country: x.netherlands ? 'NL' : 'BE' },
+          currentHandling: x.supply ? x.handling : null,
+          currentSource: x.supply ? null : x.source,
+        };
+      });
+    const bruteForce = (streams: MatchableStream[], k: number) => {
+      const all = [];
+      for (const s of streams.filter((x) => x.direction === 'supply')) {
+        for (const d of streams.filter((x) => x.direction === 'demand')) {
+          if (s.companyId === d.companyId) continue;
+          const p = scorePairOf(s, d);
+          if (p) all.push(p);
+        }
+      }
+      return { all, expected: selectKeptPairs(all, k) };
+    };
+
+    it('keeps what brute force keeps', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(arbStream, { minLength: 10, maxLength: 80 }),
+          fc.integer({ min: 1, max: 3 }),
+          async (specs, k) => {
+            const streams = streamsOf(specs);
+            const { all, expected } = bruteForce(streams, k);
+            const result = await matchFromScratch(streams, k);
+            expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
+            expect(result.kept).toHaveLength(expected.size);
+            expect(result.qualifying + result.skipped).toBeGreaterThanOrEqual(2 * all.length);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it('leaves candidates that would tie with the K-th best from farther away unscored', async () => {
+      const streams = streamsOf(fc.sample(arbStream, { seed: 11, numRuns: 600 }));
+      const k = 3;
+      const { all, expected } = bruteForce(streams, k);
+      const result = await matchFromScratch(streams, k);
+      expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
+      // Every qualifying pair is looked at from both sides; with ties skipped, far fewer are scored.
+      expect(all.length).toBeGreaterThan(10_000);
+      // 7,451 of 25,024 here; 11,574 without the tie rule.
+      expect(result.scored).toBeLessThan(0.4 * 2 * all.length);
+    });
   });
 });

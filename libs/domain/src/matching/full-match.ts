@@ -1,6 +1,7 @@
 import {
   deductionPerUnitKm,
   distanceCeiling,
+  distanceFreeRoutePerKm,
   arrivalLossPerKm,
   CANONICAL_UNIT,
   beyondReach,
@@ -13,6 +14,7 @@ import {
   pairScoreCeiling,
   partitionOf,
   ScoreBuffer,
+  scoreClassOf,
   scorePairInto,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
@@ -107,6 +109,9 @@ class RunPair implements ScoredPair {
   mode = '';
   flags: string[] = [];
   fresh = false;
+  /** The supply's and the demand's score class (CO2, hydrogen: see distanceFreeRoutePerKm), as numbers. */
+  supplyClass = -1;
+  demandClass = -1;
   private readonly at: number;
 
   constructor(private readonly numbers: PairNumbers) {
@@ -239,6 +244,11 @@ class TopK {
     return evicted;
   }
 
+  /** The worst pair held (the floor's, once full). */
+  get worst(): RunPair {
+    return this.heap[0];
+  }
+
   /**
    * True once k pairs are held: scores[0] is then the floor. (No getter returning the floor: a call the
    * compiler does not inline returns a number boxed, one allocation per candidate.)
@@ -275,6 +285,8 @@ interface Partition {
   /** Each stream's position in its side's sorted list (the argument of partitionsOf). */
   ordinal: Int32Array;
   company: Int32Array;
+  /** The score class (scoreClassOf) as a number. */
+  scoreClass: Int32Array;
   quantity: Float64Array;
   ceiling: Float64Array;
   /** CO2 and hydrogen: the purity the stream offers or needs (NaN otherwise, and never skips). */
@@ -314,7 +326,7 @@ function tierSizes(n: number): number[] {
  * left unscored as a whole, without computing each candidate's ceiling (at 100,000 streams most heat
  * and CO2 candidates are far below their streams' K-th best for their quantities alone).
  */
-function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: MatchableStream) => number) {
+function partitionsOf(streams: readonly MatchableStream[], codes: StreamCodes) {
   const byKey = new Map<string, number[]>();
   streams.forEach((s, i) => {
     const key = partitionOf(s);
@@ -329,7 +341,7 @@ function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: Matcha
     const tiers: Partition[] = [];
     let from = 0;
     for (const size of tierSizes(all.length)) {
-      tiers.push(partitionOfStreams(streams, all.slice(from, from + size), companyOf));
+      tiers.push(partitionOfStreams(streams, all.slice(from, from + size), codes));
       from += size;
     }
     partitions.set(key, tiers);
@@ -337,11 +349,17 @@ function partitionsOf(streams: readonly MatchableStream[], companyOf: (s: Matcha
   return partitions;
 }
 
+/** A stream's company and score class as small numbers, the same for every stream of a run. */
+interface StreamCodes {
+  company(s: MatchableStream): number;
+  scoreClass(s: MatchableStream): number;
+}
+
 /** One tier: the streams at `ordinals` (positions in `streams`) with their index and flat arrays. */
 function partitionOfStreams(
   streams: readonly MatchableStream[],
   ordinals: number[],
-  companyOf: (s: MatchableStream) => number,
+  codes: StreamCodes,
 ): Partition {
   const n = ordinals.length;
   const list = ordinals.map((i) => streams[i]);
@@ -351,6 +369,7 @@ function partitionOfStreams(
     index,
     ordinal: Int32Array.from(ordinals),
     company: new Int32Array(n),
+    scoreClass: new Int32Array(n),
     quantity: new Float64Array(n),
     ceiling: new Float64Array(n),
     purity: new Float64Array(n),
@@ -365,7 +384,8 @@ function partitionOfStreams(
   list.forEach((s, i) => {
     index.add(s.site.longitude, s.site.latitude);
     const f = ceilingFactsOf(s);
-    p.company[i] = companyOf(s);
+    p.company[i] = codes.company(s);
+    p.scoreClass[i] = codes.scoreClass(s);
     p.quantity[i] = s.annualQuantity;
     p.ceiling[i] = f.perUnit;
     p.purity[i] = f.purity;
@@ -619,8 +639,18 @@ export async function matchFromScratch(
     if (n === undefined) companyIds.set(s.companyId, (n = companyIds.size));
     return n;
   };
-  const supplyPartitions = partitionsOf(supplies, companyOf);
-  const demandPartitions = partitionsOf(demands, companyOf);
+  const classIds = new Map<string, number>();
+  const codes: StreamCodes = {
+    company: companyOf,
+    scoreClass: (s) => {
+      const key = scoreClassOf(s);
+      let n = classIds.get(key);
+      if (n === undefined) classIds.set(key, (n = classIds.size));
+      return n;
+    },
+  };
+  const supplyPartitions = partitionsOf(supplies, codes);
+  const demandPartitions = partitionsOf(demands, codes);
   const buffer = new ScoreBuffer();
   const kept: RunPair[] = [];
   const pool: RunPair[] = [];
@@ -675,6 +705,12 @@ export async function matchFromScratch(
       const deductionPerKm = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
       const reachKm = streamReachKm(stream);
       const heat = stream.category === 'heat' ? heatCeiling : null;
+      // CO2, hydrogen: a pair's score and energy depend on the two score classes and the exchanged
+      // quantity alone, so a candidate that would tie with the K-th best on both ranks after it when its
+      // route is longer, which the chord tells without scoring (the many demands that take a supply's
+      // whole quantity, say, and rank by distance).
+      const routePerKm = distanceFreeRoutePerKm(stream.category, CURRENT_FACTOR_SET);
+      const ownClass = codes.scoreClass(stream);
       // This stream's candidate tiers, the one with the highest bound first.
       let tierCount = 0;
       for (const key of counterpartPartitions(stream)) {
@@ -779,6 +815,27 @@ export async function matchFromScratch(
             }
             const p = candPartition[c];
             const id = candId[c];
+            if (routePerKm > 0 && top.full) {
+              const w = top.worst;
+              const other = p.quantity[id];
+              // The exchanged quantity as the engine takes it (the smaller annual quantity).
+              const q = isSupply
+                ? quantity < other
+                  ? quantity
+                  : other
+                : other < quantity
+                  ? other
+                  : quantity;
+              if (q === w.exchanged && p.scoreClass[id] === (isSupply ? w.demandClass : w.supplyClass)) {
+                // A lower bound of its route: the chord (a hair under the distance, see chordKm) times the
+                // route per km, taken a hair short for rounding.
+                const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
+                if ((km * (1 - 1e-9) - 1e-9) * routePerKm > w.routeKm) {
+                  skipped++;
+                  continue;
+                }
+              }
+            }
             const other = p.streams[id];
             const supply = isSupply ? stream : other;
             const demand = isSupply ? other : stream;
@@ -790,6 +847,8 @@ export async function matchFromScratch(
             if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
             const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
             pair.fresh = !isSupply;
+            pair.supplyClass = isSupply ? ownClass : p.scoreClass[id];
+            pair.demandClass = isSupply ? p.scoreClass[id] : ownClass;
             const evicted = top.insert(pair);
             // Seeds are kept pairs: never reused.
             if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
