@@ -80,12 +80,13 @@ async function rebuildAsMatcher(ds: DataSource, rows: readonly ScoredPair[]): Pr
   return ds.transaction(async (m) => {
     await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
     await lockPairStreams(m, pairStreamIds(rows));
-    const rebuild = await MatchTableRebuild.begin(m);
-    let n = 0;
-    for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
-      n += await rebuild.write(m, rows.slice(i, i + UPSERT_CHUNK));
-    await rebuild.finish(m);
-    return n;
+    return MatchTableRebuild.within(m, ds, async (rebuild) => {
+      let n = 0;
+      for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
+        n += await rebuild.write(m, rows.slice(i, i + UPSERT_CHUNK));
+      await rebuild.finish(m);
+      return n;
+    });
   });
 }
 
@@ -105,8 +106,7 @@ async function warmUp(ds: DataSource, rows: readonly ScoredPair[]): Promise<void
     await runner.query(`DELETE FROM matches`);
     await insertNewPairs(runner.manager, rows);
     await runner.query(`DELETE FROM matches`);
-    const rebuild = await MatchTableRebuild.begin(runner.manager);
-    await rebuild.write(runner.manager, rows);
+    await MatchTableRebuild.within(runner.manager, ds, (rebuild) => rebuild.write(runner.manager, rows));
   } finally {
     await runner.rollbackTransaction();
     await runner.release();

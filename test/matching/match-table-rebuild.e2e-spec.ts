@@ -211,26 +211,29 @@ describe('full re-match rebuilds the matches table', () => {
       deducted: 1,
       flags: i % 3 === 0 ? ['regulatory_review'] : [],
     }));
+    // Committed first: the rebuild reads matches on a connection of its own.
+    await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
     const rollback = new Error('rolled back on purpose');
     await expect(
       db.transaction(async (m) => {
-        await m.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
-        const rebuild = await MatchTableRebuild.begin(m);
-        // Two statements of 5 rows and one of 2.
-        const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
-        expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
-        const rows = (await m.query(
-          `SELECT id, supply_stream_id, score, flags, status FROM matches_rebuilt ORDER BY supply_stream_id`,
-        )) as { id: string; supply_stream_id: string; score: number; flags: string[]; status: string }[];
-        expect(rows.map((r) => [r.supply_stream_id, r.score, r.flags, r.status])).toEqual(
-          pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']),
-        );
-        const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
-          match_ids: string[];
-        }[];
-        expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
-        expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
-        throw rollback;
+        await MatchTableRebuild.within(m, db, async (rebuild) => {
+          // Two statements of 5 rows and one of 2.
+          const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
+          expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
+          // The rows are written on the rebuild's own connection; the outbox in the run's transaction.
+          const rows = (await rebuild.writer.query(
+            `SELECT id, supply_stream_id, score, flags, status FROM matches_rebuilt ORDER BY supply_stream_id`,
+          )) as { id: string; supply_stream_id: string; score: number; flags: string[]; status: string }[];
+          expect(rows.map((r) => [r.supply_stream_id, r.score, r.flags, r.status])).toEqual(
+            pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']),
+          );
+          const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
+            match_ids: string[];
+          }[];
+          expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
+          expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
+          throw rollback;
+        });
       }),
     ).rejects.toBe(rollback);
   });
@@ -285,48 +288,57 @@ describe('full re-match rebuilds the matches table', () => {
     const rollback = new Error('rolled back on purpose');
     await expect(
       db.transaction(async (m) => {
-        const rebuild = await MatchTableRebuild.begin(m);
-        // Staged, not written yet: nothing in the new table until the merge.
-        expect(await rebuild.write(m, [same, older, ...fresh.slice(0, 10)])).toBe(0);
-        expect(await rebuild.write(m, [expired, ...fresh.slice(10)])).toBe(0);
-        expect(await m.query(`SELECT count(*)::int AS n FROM matches_rebuilt`)).toEqual([{ n: 0 }]);
-        // New rows and the two that changed (a score, an expired row proposed again).
-        expect(await rebuild.mergeStaged(m, 'co2')).toBe(fresh.length + 2);
-        expect(await rebuild.mergeStaged(m, 'co2')).toBe(0);
-        expect(await m.query(`SELECT to_regclass('matches_staged_co2') AS t`)).toEqual([{ t: null }]);
-        const rows = (await m.query(
-          `SELECT id, supply_stream_id, score, status, version, computed_at = now() AS computed_now,
-             created_at = now() AS created_now FROM matches_rebuilt`,
-        )) as {
-          id: string;
-          supply_stream_id: string;
-          score: number;
-          status: string;
-          version: number;
-          computed_now: boolean;
-          created_now: boolean;
-        }[];
-        expect(rows).toHaveLength(fresh.length + 3);
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        const kept = (i: number) => {
-          const { id: _id, supply_stream_id, ...rest } = byId.get(stored[i].id)!;
-          expect(supply_stream_id).toBe(stored[i].supply_stream_id);
-          return rest;
-        };
-        expect([kept(0), kept(1), kept(2)]).toEqual([
-          { score: 10, status: 'proposed', version: 3, computed_now: false, created_now: false },
-          { score: 12, status: 'proposed', version: 3, computed_now: true, created_now: false },
-          { score: 10, status: 'proposed', version: 4, computed_now: true, created_now: false },
-        ]);
-        const newIds = rows.filter((r) => !stored.some((s) => s.id === r.id));
-        expect(newIds.every((r) => r.created_now && r.computed_now && r.version === 1)).toBe(true);
-        // Only the new rows are queued for notification, in entries of PIPELINED_STATEMENT_ROWS ids.
-        const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
-          match_ids: string[];
-        }[];
-        expect(queued.map((q) => q.match_ids.length)).toEqual([PIPELINED_STATEMENT_ROWS, 3]);
-        expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(newIds.map((r) => r.id).sort());
-        throw rollback;
+        const [{ at }] = (await m.query(`SELECT now()::text AS at`)) as { at: string }[];
+        await MatchTableRebuild.within(m, db, async (rebuild) => {
+          const w = rebuild.writer;
+          // Staged, not written yet: nothing in the new table until the merge.
+          expect(await rebuild.write(m, [same, older, ...fresh.slice(0, 10)])).toBe(0);
+          expect(await rebuild.write(m, [expired, ...fresh.slice(10)])).toBe(0);
+          expect(await w.query(`SELECT count(*)::int AS n FROM matches_rebuilt`)).toEqual([{ n: 0 }]);
+          // New rows and the two that changed (a score, an expired row proposed again).
+          expect(await rebuild.mergeStaged('co2')).toBe(fresh.length + 2);
+          expect(await rebuild.mergeStaged('co2')).toBe(0);
+          expect(await w.query(`SELECT to_regclass('matches_staged_co2') AS t`)).toEqual([{ t: null }]);
+          // New and changed rows carry the run's timestamp (its transaction's, not the writer's).
+          const rows = (await w.query(
+            `SELECT id, supply_stream_id, score, status, version, computed_at = $1::timestamptz AS computed_now,
+               created_at = $1::timestamptz AS created_now FROM matches_rebuilt`,
+            [at],
+          )) as {
+            id: string;
+            supply_stream_id: string;
+            score: number;
+            status: string;
+            version: number;
+            computed_now: boolean;
+            created_now: boolean;
+          }[];
+          expect(rows).toHaveLength(fresh.length + 3);
+          const byId = new Map(rows.map((r) => [r.id, r]));
+          const kept = (i: number) => {
+            const { id: _id, supply_stream_id, ...rest } = byId.get(stored[i].id)!;
+            expect(supply_stream_id).toBe(stored[i].supply_stream_id);
+            return rest;
+          };
+          expect([kept(0), kept(1), kept(2)]).toEqual([
+            { score: 10, status: 'proposed', version: 3, computed_now: false, created_now: false },
+            { score: 12, status: 'proposed', version: 3, computed_now: true, created_now: false },
+            { score: 10, status: 'proposed', version: 4, computed_now: true, created_now: false },
+          ]);
+          const newIds = rows.filter((r) => !stored.some((s) => s.id === r.id));
+          expect(newIds.every((r) => r.created_now && r.computed_now && r.version === 1)).toBe(true);
+          expect(await m.query(`SELECT count(*)::int AS n FROM match_proposal_outbox`)).toEqual([{ n: 0 }]);
+          // The swap queues only the new rows for notification, in entries of PIPELINED_STATEMENT_ROWS ids,
+          // in the run's transaction.
+          await rebuild.finish(m);
+          const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
+            match_ids: string[];
+          }[];
+          expect(queued.map((q) => q.match_ids.length)).toEqual([PIPELINED_STATEMENT_ROWS, 3]);
+          expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(newIds.map((r) => r.id).sort());
+          expect(await m.query(`SELECT count(*)::int AS n FROM matches`)).toEqual([{ n: rows.length }]);
+          throw rollback;
+        });
       }),
     ).rejects.toBe(rollback);
   });

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
 import { COPIED_COLUMNS, copyChunks, pairColumnChunks } from './pair-columns';
 import { ScoredPair } from './matching.types';
@@ -34,27 +34,78 @@ export class MatchTableRebuild {
   /** Categories whose kept pairs wait in a staging table for mergeStaged(). */
   private readonly staged = new Set<string>();
   private readonly storeWasEmpty: boolean;
+  /** Rows merged in new (not stored before): queued for notification by finish(). */
+  private freshMerged = 0;
+  /** The second connection finish() builds indexes on, once taken. */
+  private builder: QueryRunner | null = null;
 
-  /** @param stored the stored rows by category when the run began */
-  private constructor(private readonly stored: ReadonlyMap<string, number>) {
+  /**
+   * @param stored the stored rows by category when the run began
+   * @param fill the new table's own transaction (see within)
+   * @param runAt the run's transaction timestamp (its now()), which new and changed rows carry
+   */
+  private constructor(
+    private readonly stored: ReadonlyMap<string, number>,
+    private readonly db: DataSource,
+    private readonly fill: QueryRunner,
+    private readonly runAt: string,
+  ) {
     this.storeWasEmpty = stored.size === 0;
   }
 
-  /** Locks the matches table against other writers and creates the new table (no indexes yet). */
-  static async begin(m: EntityManager): Promise<MatchTableRebuild> {
+  /**
+   * Locks the matches table against other writers (in the run's transaction, `m`) and creates the new
+   * table (no indexes yet) in a transaction of its own on a second connection of `db`, which finish()
+   * commits before the indexes are built, so that they can be built side by side on two connections
+   * (a single build uses the 2 cores poorly: at 3.6 million rows the four large ones took 17.4 s one
+   * after the other, 12.2 s two at a time). The run's transaction still decides: until it commits the
+   * swap, readers and writers see the old table, and a run that fails leaves only the new table
+   * behind, which the next run drops. `fn` gets the rebuild; its connection is released afterwards.
+   */
+  static async within<T>(
+    m: EntityManager,
+    db: DataSource,
+    fn: (rebuild: MatchTableRebuild) => Promise<T>,
+  ): Promise<T> {
     await m.query(`LOCK TABLE matches IN SHARE MODE`);
     const counts = (await m.query(`SELECT category, count(*)::int AS n FROM matches GROUP BY category`)) as {
       category: string;
       n: number;
     }[];
-    // Hash joins over a category's rows (the anti-joins below) and sorts of the index builds.
-    await m.query(`SET LOCAL work_mem = '256MB'`);
-    await m.query(`SET LOCAL maintenance_work_mem = '1GB'`);
-    await m.query(
-      `CREATE TABLE ${NEXT} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
-         INCLUDING STORAGE INCLUDING COMPRESSION)`,
-    );
-    return new MatchTableRebuild(new Map(counts.map((c) => [c.category, c.n])));
+    const [{ at }] = (await m.query(`SELECT now()::text AS at`)) as { at: string }[];
+    const fill = db.createQueryRunner();
+    const rebuild = new MatchTableRebuild(new Map(counts.map((c) => [c.category, c.n])), db, fill, at);
+    try {
+      await fill.connect();
+      await fill.startTransaction();
+      // Hash joins over a category's rows (the merges and anti-joins below).
+      await fill.query(`SET LOCAL work_mem = '256MB'`);
+      // Left by a run that failed after its new table was committed.
+      await fill.query(`DROP TABLE IF EXISTS ${NEXT}`);
+      await fill.query(
+        `CREATE TABLE ${NEXT} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED
+           INCLUDING STORAGE INCLUDING COMPRESSION)`,
+      );
+      return await fn(rebuild);
+    } finally {
+      await rebuild.release();
+    }
+  }
+
+  /** The connection the new table is written on; its rows are uncommitted until finish(). */
+  get writer(): EntityManager {
+    return this.fill.manager;
+  }
+
+  private async release(): Promise<void> {
+    for (const runner of [this.fill, this.builder]) {
+      if (!runner || runner.isReleased) continue;
+      try {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+      } finally {
+        await runner.release();
+      }
+    }
   }
 
   /**
@@ -72,16 +123,16 @@ export class MatchTableRebuild {
 
   /** write() of one category's pairs already encoded (copyChunks, by a scoring thread). */
   async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
-    if (this.storeWasEmpty) return copyPairs(m, NEXT, chunks, true);
+    if (this.storeWasEmpty) return copyPairs(this.fill, NEXT, chunks, m);
     const table = stagingTable(category);
     if (!this.staged.has(category)) {
       // Unlogged: it lives only until mergeStaged() drops it, in this transaction.
-      await m.query(
+      await this.fill.query(
         `CREATE UNLOGGED TABLE ${table} AS SELECT ${COPIED_COLUMNS.join(', ')} FROM matches WITH NO DATA`,
       );
       this.staged.add(category);
     }
-    await copyPairs(m, table, chunks, false);
+    await copyPairs(this.fill, table, chunks, null);
     return 0;
   }
 
@@ -90,17 +141,19 @@ export class MatchTableRebuild {
    * with their stored rows into the new table, as upsertPairs would merge them, in one statement: a
    * hash join of the staged pairs with the category's stored rows instead of a probe of the stored
    * table's pair index per pair (at 100,000 streams over a full store that probing kept Postgres busy
-   * for most of the run). New proposals are queued for notification. Returns the rows new or changed.
+   * for most of the run). New proposals are queued for notification by finish(). Returns the rows new
+   * or changed.
    */
-  async mergeStaged(m: EntityManager, category: string): Promise<number> {
+  async mergeStaged(category: string): Promise<number> {
     if (!this.staged.delete(category)) return 0;
     const table = stagingTable(category);
-    const [{ written, merged }] = (await m.query(MERGE_STAGED(table), [category, OUTBOX_IDS])) as {
-      written: number;
-      merged: number;
-    }[];
+    const [{ written, merged, fresh }] = (await this.fill.query(MERGE_STAGED(table), [
+      category,
+      this.runAt,
+    ])) as { written: number; merged: number; fresh: number }[];
     this.merged.set(category, (this.merged.get(category) ?? 0) + merged);
-    await m.query(`DROP TABLE ${table}`);
+    this.freshMerged += fresh;
+    await this.fill.query(`DROP TABLE ${table}`);
     return written;
   }
 
@@ -109,22 +162,27 @@ export class MatchTableRebuild {
    * PIPELINED_STATEMENT_ROWS pairs probing the stored pair index: for the few acted-on pairs that
    * still qualify but were not kept (reconciling a category, after mergeStaged()).
    */
-  async writeMerged(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  async writeMerged(pairs: readonly ScoredPair[]): Promise<number> {
     if (pairs.length === 0) return 0;
     const category = pairs[0].category;
-    return writeColumnChunks(m, MERGED_INSERT, pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS), (r) =>
-      this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged),
-    );
+    const runAt = this.runAt;
+    function* withRunAt() {
+      for (const chunk of pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS)) yield [...chunk, runAt];
+    }
+    return writeColumnChunks(this.fill.manager, MERGED_INSERT, withRunAt(), (r) => {
+      this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged);
+      this.freshMerged += r.fresh;
+    });
   }
 
   /**
    * The category's stored rows that the run has not written into the new table: what reconcileCategory
    * has to decide on (`live`: qualifying, or not expired; the others are carried over as they are).
    */
-  async storedNotRewritten(m: EntityManager, category: string): Promise<StoredRow[]> {
+  async storedNotRewritten(category: string): Promise<StoredRow[]> {
     // Every stored row of the category merged with a kept pair (a re-run over a current store): none left.
     if ((this.stored.get(category) ?? 0) === (this.merged.get(category) ?? 0)) return [];
-    return (await m.query(
+    return (await this.fill.query(
       `SELECT o.id, o.supply_stream_id, o.demand_stream_id, o.qualifies,
          (o.qualifies OR o.status <> 'expired') AS live,
          (o.status <> 'proposed' OR o.supply_interest IS NOT NULL OR o.demand_interest IS NOT NULL) AS acted_on
@@ -140,9 +198,9 @@ export class MatchTableRebuild {
    * Carries stored rows over by id: `asIs` unchanged, `notQualifying` expired (untouched) or flagged
    * stale (acted on), as markNotQualifying changes them.
    */
-  async carry(m: EntityManager, asIs: readonly string[], notQualifying: readonly string[]): Promise<void> {
+  async carry(asIs: readonly string[], notQualifying: readonly string[]): Promise<void> {
     if (asIs.length + notQualifying.length === 0) return;
-    const [{ carried }] = (await m.query(
+    const [{ carried }] = (await this.fill.query(
       `WITH c AS (
          INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
          SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
@@ -150,7 +208,7 @@ export class MatchTableRebuild {
          LEFT JOIN unnest($2::uuid[]) AS nq(id) ON nq.id = o.id
          RETURNING 1
        ) SELECT count(*)::int AS carried FROM c`,
-      [[...asIs, ...notQualifying], notQualifying],
+      [[...asIs, ...notQualifying], notQualifying, this.runAt],
     )) as { carried: number }[];
     this.carried += carried;
   }
@@ -171,10 +229,23 @@ export class MatchTableRebuild {
       // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
       const sum = (counts: Iterable<number>) => [...counts].reduce((a, b) => a + b, 0);
       const accounted = sum(this.merged.values()) + this.carried + this.dropped.length;
-      if (sum(this.stored.values()) !== accounted) await this.carryOver(m);
+      if (sum(this.stored.values()) !== accounted) await this.carryOver();
     }
     const schema = await describeMatchesTable(m);
-    for (const index of schema.indexes) await m.query(rebuildIndexSql(index));
+    // The rows go out of the fill's transaction, so that two connections can build indexes on them.
+    await this.fill.commitTransaction();
+    this.builder = this.db.createQueryRunner();
+    await buildIndexesSideBySide([this.fill, this.builder], schema.indexes);
+    if (this.freshMerged > 0) {
+      // As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
+      await m.query(
+        `INSERT INTO match_proposal_outbox (match_ids)
+         SELECT array_agg(id) FROM (
+           SELECT id, (row_number() OVER () - 1) / $2 AS part FROM ${NEXT} WHERE created_at = $1::timestamptz
+         ) f GROUP BY part ORDER BY part`,
+        [this.runAt, OUTBOX_IDS],
+      );
+    }
     await lockForSwap(m, ['matches', ...schema.references.map((r) => r.table)]);
     for (const ref of schema.references) {
       await removeReferencesTo(m, ref, this.dropped);
@@ -203,10 +274,10 @@ export class MatchTableRebuild {
   }
 
   /** The stored rows the run did not rewrite, carry or drop, as they are. */
-  private async carryOver(m: EntityManager): Promise<void> {
+  private async carryOver(): Promise<void> {
     // Statistics first: the new table has millions of rows the planner has never seen.
-    await m.query(`ANALYZE ${NEXT}`);
-    await m.query(
+    await this.fill.query(`ANALYZE ${NEXT}`);
+    await this.fill.query(
       `INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
        SELECT ${COLUMNS.map((c) => `o.${c}`).join(', ')}
        FROM matches o
@@ -271,7 +342,7 @@ const CARRIED: Partial<Record<(typeof COLUMNS)[number], string>> = {
   qualifies: `CASE WHEN nq.id IS NOT NULL THEN false ELSE o.qualifies END`,
   stale: `CASE WHEN nq.id IS NOT NULL THEN NOT ${UNTOUCHED} ELSE o.stale END`,
   version: `CASE WHEN nq.id IS NOT NULL AND ${UNTOUCHED} THEN o.version + 1 ELSE o.version END`,
-  updated_at: `CASE WHEN nq.id IS NOT NULL THEN now() ELSE o.updated_at END`,
+  updated_at: `CASE WHEN nq.id IS NOT NULL THEN $3::timestamptz ELSE o.updated_at END`,
 };
 
 /**
@@ -290,6 +361,7 @@ const merged = (
   engine: string,
   factors: string,
   changedNow: string,
+  now: string,
 ): Record<(typeof COLUMNS)[number], string> => ({
   id: 'coalesce(o.id, t.id)',
   supply_stream_id: 't.supply',
@@ -320,15 +392,16 @@ const merged = (
   engine_version: engine,
   factor_set_version: factors,
   version: `CASE WHEN o.status = 'expired' THEN o.version + 1 ELSE coalesce(o.version, 1) END`,
-  computed_at: `CASE WHEN ${changedNow} THEN now() ELSE o.computed_at END`,
-  created_at: 'coalesce(o.created_at, now())',
-  updated_at: `CASE WHEN ${changedNow} THEN now() ELSE o.updated_at END`,
+  computed_at: `CASE WHEN ${changedNow} THEN ${now} ELSE o.computed_at END`,
+  created_at: `coalesce(o.created_at, ${now})`,
+  updated_at: `CASE WHEN ${changedNow} THEN ${now} ELSE o.updated_at END`,
 });
 
-/** Rows of an outbox entry queued by mergeStaged (the copy path queues one per statement of that size). */
+/** Ids per outbox entry finish() queues for merged rows (the copy path queues one per statement of that size). */
 const OUTBOX_IDS = PIPELINED_STATEMENT_ROWS;
 
-const MERGED_COLUMNS = merged('$14', '$15', 'c.changed');
+/** Pairs (PAIR_ROWS) merged with their stored rows into the new table, the run's timestamp $17. */
+const MERGED_COLUMNS = merged('$14', '$15', 'c.changed', '$17::timestamptz');
 const MERGED_INSERT = `WITH src AS MATERIALIZED (
     SELECT ${COLUMNS.map((c) => `${MERGED_COLUMNS[c]} AS ${c}`).join(', ')}, o.id IS NULL AS fresh, c.changed
     FROM ${PAIR_ROWS}
@@ -336,11 +409,9 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
     CROSS JOIN LATERAL (SELECT ${changed('$14', '$15')} AS changed) c
   ), inserted AS (
     INSERT INTO ${NEXT} (${COLUMNS.join(', ')}) SELECT ${COLUMNS.join(', ')} FROM src
-  ), queued AS (
-    -- As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
-    INSERT INTO match_proposal_outbox (match_ids) SELECT array_agg(id) FROM src WHERE fresh HAVING count(*) > 0
   )
-  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged FROM src`;
+  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged,
+    count(*) FILTER (WHERE fresh)::int AS fresh FROM src`;
 
 /** A category's staging table (mergeStaged). */
 function stagingTable(category: string): string {
@@ -351,12 +422,12 @@ function stagingTable(category: string): string {
 /**
  * The staged pairs of category $1 merged with their stored rows into the new table, one hash join
  * (the stored side restricted to the category: a stream's category is fixed for its life, so a pair's
- * stored row is of the pair's category), new proposals queued in outbox entries of $2 ids. A row is
- * new when its creation is this transaction's (a stored row was created by an earlier one), and
- * written when its computed_at is (see `merged`): the insert returns only the new table's columns.
+ * stored row is of the pair's category), at the run's timestamp $2. A row is new when it was created
+ * at the run's timestamp (a stored row was created by an earlier transaction), and written when it
+ * was computed at it (see `merged`): the insert returns only the new table's columns.
  */
 const MERGE_STAGED = (table: string) => {
-  const columns = merged('t.engine', 't.factors', 'c.changed');
+  const columns = merged('t.engine', 't.factors', 'c.changed', '$2::timestamptz');
   return `WITH inserted AS (
     INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
     SELECT ${COLUMNS.map((c) => columns[c]).join(', ')}
@@ -367,31 +438,26 @@ const MERGE_STAGED = (table: string) => {
       FROM ${table}) t
     LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand AND o.category = $1
     CROSS JOIN LATERAL (SELECT ${changed('t.engine', 't.factors')} AS changed) c
-    RETURNING id, created_at = now() AS fresh, computed_at = now() AS changed
-  ), queued AS (
-    -- As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
-    INSERT INTO match_proposal_outbox (match_ids)
-    SELECT array_agg(id) FROM (SELECT id, (row_number() OVER () - 1) / $2 AS part FROM inserted WHERE fresh) f
-    GROUP BY part ORDER BY part
+    RETURNING created_at = $2::timestamptz AS fresh, computed_at = $2::timestamptz AS changed
   )
-  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged
+  SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged,
+    count(*) FILTER (WHERE fresh)::int AS fresh
   FROM inserted`;
 };
 
 /**
- * Copies pairs (copyChunks: [copy data, ids]) into `table` (the new table or a staging table), and
- * when `queue` is set queues them for notification as an insert into matches would (the outbox
- * trigger); returns the rows copied. The COPY statements and outbox inserts go out back to back on the
- * transaction's connection.
+ * Copies pairs (copyChunks: [copy data, ids]) into `table` (the new table or a staging table) on the
+ * fill's connection, and when `outbox` is given queues them there for notification as an insert into
+ * matches would (the outbox trigger); returns the rows copied. The COPY statements go out back to
+ * back, as do the outbox inserts.
  */
 async function copyPairs(
-  m: EntityManager,
+  fill: QueryRunner,
   table: string,
   chunks: Iterable<unknown[]>,
-  queue: boolean,
+  outbox: EntityManager | null,
 ): Promise<number> {
-  if (!m.queryRunner) throw new Error("copyPairs needs the transaction's query runner");
-  const client = (await m.queryRunner.connect()) as PoolClient;
+  const client = (await fill.connect()) as PoolClient;
   const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
   const statements: Promise<number>[] = [];
   for (const [data, ids] of chunks) {
@@ -403,9 +469,11 @@ async function copyPairs(
       }),
     );
     copy.end(data as Buffer);
-    if (queue) {
+    if (outbox) {
       statements.push(
-        m.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]).then(() => 0),
+        outbox
+          .query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids])
+          .then(() => 0),
       );
     }
     // Let the connection send it before the next chunk is encoded.
@@ -424,6 +492,8 @@ async function copyPairs(
 interface IndexDef {
   name: string;
   definition: string;
+  /** Columns of the index, included ones too (the widest are built first). */
+  columns: number;
   constraint: string | null;
   constraintType: string | null;
 }
@@ -445,7 +515,7 @@ async function describeMatchesTable(
   m: EntityManager,
 ): Promise<{ indexes: IndexDef[]; triggers: TriggerDef[]; references: ReferenceDef[] }> {
   const indexes = (await m.query(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition,
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition, i.indnatts::int AS columns,
        con.conname AS "constraint", con.contype AS "constraintType"
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
@@ -464,6 +534,36 @@ async function describeMatchesTable(
      ORDER BY 1, 2`,
   )) as ReferenceDef[];
   return { indexes, triggers, references };
+}
+
+/**
+ * Builds the indexes on the new table (committed) on `runners`, each building one index at a time
+ * without parallel workers, widest first; every build commits on its own.
+ */
+async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly IndexDef[]): Promise<void> {
+  const queue = [...indexes].sort((a, b) => b.columns - a.columns || a.name.localeCompare(b.name));
+  // A failed build stops the other connection's next one.
+  let failed = false;
+  const settled = await Promise.allSettled(
+    runners.map(async (runner) => {
+      for (let index = queue.shift(); index; index = queue.shift()) {
+        if (failed) return;
+        await runner.startTransaction();
+        try {
+          await runner.query(`SET LOCAL maintenance_work_mem = '1GB'`);
+          // Two builds at a time use both cores; a parallel worker of each would only compete.
+          await runner.query(`SET LOCAL max_parallel_maintenance_workers = 0`);
+          await runner.query(rebuildIndexSql(index));
+          await runner.commitTransaction();
+        } catch (error) {
+          failed = true;
+          await runner.rollbackTransaction().catch(() => undefined);
+          throw error;
+        }
+      }
+    }),
+  );
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
 }
 
 /** The index's definition, built on the new table under a temporary name. */

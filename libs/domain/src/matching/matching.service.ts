@@ -612,43 +612,44 @@ export class MatchingService {
       // Progress counts streams: each finds its own top K (see matchFromScratch).
       const progress = new RunProgress(active.length, onProgress);
       // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
-      const rebuild = await MatchTableRebuild.begin(m);
-      const writes = new SerialWrites();
-      // Each category's floors, queued as a write once worked out (see reconcileCategory).
-      const floorWrites: Promise<void>[] = [];
-      const run: RunWrites = { writes, floorWrites, rebuild, byId };
-      const byCategory = new Map<string, MatchableStream[]>(CATEGORIES.map((c) => [c, []]));
-      for (const s of streams) byCategory.get(s.category)?.push(s);
-      const pool =
-        this.config.MATCH_SCORING_THREADS > 0 && active.length >= this.config.MATCH_THREADS_MIN_STREAMS
-          ? new ScoringPool(this.config.MATCH_SCORING_THREADS)
-          : null;
-      try {
-        const computeStarted = performance.now();
-        if (pool) {
-          await this.scoreInThreads(m, pool, byCategory, run, progress, totals);
-        } else {
-          await this.scoreInProcess(m, byCategory, run, progress, totals);
+      const count = await MatchTableRebuild.within(m, this.db, async (rebuild) => {
+        const writes = new SerialWrites();
+        // Each category's floors, queued as a write once worked out (see reconcileCategory).
+        const floorWrites: Promise<void>[] = [];
+        const run: RunWrites = { writes, floorWrites, rebuild, byId };
+        const byCategory = new Map<string, MatchableStream[]>(CATEGORIES.map((c) => [c, []]));
+        for (const s of streams) byCategory.get(s.category)?.push(s);
+        const pool =
+          this.config.MATCH_SCORING_THREADS > 0 && active.length >= this.config.MATCH_THREADS_MIN_STREAMS
+            ? new ScoringPool(this.config.MATCH_SCORING_THREADS)
+            : null;
+        try {
+          const computeStarted = performance.now();
+          if (pool) {
+            await this.scoreInThreads(m, pool, byCategory, run, progress, totals);
+          } else {
+            await this.scoreInProcess(m, byCategory, run, progress, totals);
+          }
+          computeMs = performance.now() - computeStarted;
+          // The swap goes after every row; floors still being worked out (in a scoring thread) are
+          // written after it, so the indexes are built meanwhile.
+          writes.add(async () => {
+            const swapStarted = performance.now();
+            await rebuild.finish(m);
+            swapMs = performance.now() - swapStarted;
+            return 0;
+          });
+          await writes.drain();
+          await Promise.all(floorWrites);
+          await writes.drain();
+        } finally {
+          // Never leave a statement of this transaction in flight behind an error.
+          await writes.settle();
+          await pool?.close();
         }
-        computeMs = performance.now() - computeStarted;
-        // The swap goes after every row; floors still being worked out (in a scoring thread) are
-        // written after it, so the indexes are built meanwhile.
-        writes.add(async () => {
-          const swapStarted = performance.now();
-          await rebuild.finish(m);
-          swapMs = performance.now() - swapStarted;
-          return 0;
-        });
-        await writes.drain();
-        await Promise.all(floorWrites);
-        await writes.drain();
-      } finally {
-        // Never leave a statement of this transaction in flight behind an error.
-        await writes.settle();
-        await pool?.close();
-      }
-      writeMs = writes.busyMs;
-      const count = writes.written;
+        writeMs = writes.busyMs;
+        return writes.written;
+      });
       finishStarted = performance.now();
       await m.query(
         `UPDATE streams s SET matched_version = t.version
@@ -787,8 +788,8 @@ export class MatchingService {
     floorsWith: (extra: ScoredPair[]) => Promise<string[]> | string[],
   ): Promise<number> {
     const { rebuild, byId, writes } = run;
-    const merged = await rebuild.mergeStaged(m, category);
-    const existing = await rebuild.storedNotRewritten(m, category);
+    const merged = await rebuild.mergeStaged(category);
+    const existing = await rebuild.storedNotRewritten(category);
     const extra: ScoredPair[] = [];
     const asIs: string[] = [];
     const notQualifying: string[] = [];
@@ -811,8 +812,8 @@ export class MatchingService {
       else if (!row.acted_on) rebuild.drop(row.id);
       else extra.push(pair);
     }
-    await rebuild.carry(m, asIs, notQualifying);
-    const count = merged + (await rebuild.writeMerged(m, extra));
+    await rebuild.carry(asIs, notQualifying);
+    const count = merged + (await rebuild.writeMerged(extra));
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
         await this.writeFloors(m, ids, floors);
