@@ -296,9 +296,11 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
               `largest category first, each to the first thread free; smaller runs score one category at a time ` +
               `on the main thread): a kdbush index per candidate partition and quantity tier — category, material ` +
               `type, water quality — engine scoring, top ${cfg.matchTopK} of either side, the rows encoded for ` +
-              `binary COPY in the thread and copied by the main thread into a new matches table while the rest ` +
-              `is scored; then the new table's indexes and the swap (MatchTableRebuild); all in one ` +
-              `transaction), the bench polls the run ` +
+              `binary COPY in the thread and copied by the main thread into a new matches table (filled on a ` +
+              `connection of its own) while the rest is scored; CO2 and hydrogen candidates that would tie with ` +
+              `a stream's K-th best from farther away left unscored; then the new table is committed, its ` +
+              `indexes built two at a time on two connections, and swapped in by the run's transaction ` +
+              `(MatchTableRebuild)), the bench polls the run ` +
               `row every 250 ms; the figure is POST to done. The naive baseline is the same per-pair work (scorePairOf, ` +
               `per-supply top K, per-demand buffers) with every same-category demand as a candidate (no spatial ` +
               `index), in the bench process, on a stratified sample of supplies, scaled by pair count; it leaves ` +

@@ -280,12 +280,12 @@ export async function persistScenario(
         `${WARM_UP_ROWS.toLocaleString('en-US')} of the rows every way in a rolled-back transaction first (as a ` +
         `worker's pooled connection has: a fresh connection's first write also plans the statements and compiles ` +
         `the trigger functions). The first figure is the full re-match's writer, MatchTableRebuild: it locks matches ` +
-        `against other writers, creates a new table without indexes, inserts the rows as INSERT … SELECT FROM ` +
-        `unnest(column arrays) statements of 5,000 rows sent back to back (each row merged with its stored row, if ` +
-        `any, by one probe of the old pair index; new proposals queued in match_proposal_outbox by the same ` +
-        `statement), carries the stored rows it did not rewrite over (none here), builds the table's five indexes ` +
-        `in one sorted pass each, and swaps the new table in (incoming foreign keys and triggers re-created, ` +
-        `ANALYZE). Its cost follows the size of the whole store, not the rows that changed: it is the writer of a ` +
+        `against other writers, creates a new table without indexes in a transaction of its own on a second ` +
+        `connection, copies the rows in (binary COPY statements of 5,000 rows sent back to back; new proposals ` +
+        `queued in match_proposal_outbox in the run's transaction; over a stored store the rows would be staged and ` +
+        `merged with their stored rows by one hash join per category), carries the stored rows it did not rewrite ` +
+        `over (none here), commits the new table, builds its five indexes two at a time on two connections, and ` +
+        `swaps it in by the run's transaction (incoming foreign keys and triggers re-created, ANALYZE). Its cost follows the size of the whole store, not the rows that changed: it is the writer of a ` +
         `full re-match only (at 100,000 streams it writes 3.6 million rows, scenario 3). The upsertPairs row is the ` +
         `writer of the incremental jobs (and of the full re-match until 30 November 2026) on the same rows into the ` +
         `indexed table: each call first lists the stored pairs of its supplies, then inserts the new pairs (INSERT … ` +

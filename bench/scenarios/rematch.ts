@@ -222,8 +222,9 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
         ratio: 'faster' as const,
       });
       notes3.push(
-        `**Over the stored matches, ${label}:** run ${fmt(over.wallS)} s wall; every kept pair is merged with its ` +
-          `stored row (id, status, interest and creation carried over) on its way into the new table.` +
+        `**Over the stored matches, ${label}:** run ${fmt(over.wallS)} s wall; the kept pairs are copied into a ` +
+          `staging table per category and merged with their stored rows (id, status, interest and creation ` +
+          `carried over) by one hash join per category on their way into the new table.` +
           (over.workerLine ? ` Worker log: “${over.workerLine}”.` : ''),
       );
     } else if (over) {
