@@ -80,6 +80,9 @@ export class MatchTableRebuild {
       await fill.startTransaction();
       // Hash joins over a category's rows (the merges and anti-joins below).
       await fill.query(`SET LOCAL work_mem = '256MB'`);
+      // A category's merge grows with the store (8 s for 1.7 million rows on a slow 2-core machine);
+      // the pool's 60 s limit is meant for requests.
+      await fill.query(`SET LOCAL statement_timeout = '15min'`);
       // Left by a run that failed after its new table was committed.
       await fill.query(`DROP TABLE IF EXISTS ${NEXT}`);
       await fill.query(
@@ -551,6 +554,7 @@ async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly 
         await runner.startTransaction();
         try {
           await runner.query(`SET LOCAL maintenance_work_mem = '1GB'`);
+          await runner.query(`SET LOCAL statement_timeout = '15min'`); // as the fill's (see within)
           // Two builds at a time use both cores; a parallel worker of each would only compete.
           await runner.query(`SET LOCAL max_parallel_maintenance_workers = 0`);
           await runner.query(rebuildIndexSql(index));
