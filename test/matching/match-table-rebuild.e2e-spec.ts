@@ -18,6 +18,25 @@ import {
   storedProposed,
 } from './matching-fixtures';
 
+/** A CO2 pair as the matcher would hand it to the writer (gross one above the score). */
+function co2Pair(supplyId: string, demandId: string, score: number, flags: string[] = []): ScoredPair {
+  return {
+    supplyId,
+    demandId,
+    category: 'co2',
+    score,
+    energy: 0,
+    routeKm: 5,
+    distanceKm: 4,
+    exchanged: 100,
+    exchangedUnit: 't/yr',
+    mode: 'pipeline',
+    gross: score + 1,
+    deducted: 1,
+    flags,
+  };
+}
+
 /**
  * A full re-match writes the matches table anew and swaps it in (MatchTableRebuild): the stored rows
  * must come out as the upserts, expiries and deletions they replace left them, and the table must keep
@@ -196,21 +215,14 @@ describe('full re-match rebuilds the matches table', () => {
   });
 
   it('copies new rows into an empty store and queues every one of them for notification', async () => {
-    const pairs: ScoredPair[] = Array.from({ length: 12 }, (_, i) => ({
-      supplyId: `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
-      demandId: `1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
-      category: 'co2',
-      score: 10 + i,
-      energy: 0,
-      routeKm: 5,
-      distanceKm: 4,
-      exchanged: 100,
-      exchangedUnit: 't/yr',
-      mode: 'pipeline',
-      gross: 11 + i,
-      deducted: 1,
-      flags: i % 3 === 0 ? ['regulatory_review'] : [],
-    }));
+    const pairs: ScoredPair[] = Array.from({ length: 12 }, (_, i) =>
+      co2Pair(
+        `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
+        `1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
+        10 + i,
+        i % 3 === 0 ? ['regulatory_review'] : [],
+      ),
+    );
     // Committed first: the rebuild reads matches on a connection of its own.
     await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
     const rollback = new Error('rolled back on purpose');
@@ -245,21 +257,6 @@ describe('full re-match rebuilds the matches table', () => {
          ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
        ORDER BY 1, 2 LIMIT 3`,
     )) as { supply: string; demand: string }[];
-    const pair = (supplyId: string, demandId: string, score: number): ScoredPair => ({
-      supplyId,
-      demandId,
-      category: 'co2',
-      score,
-      energy: 0,
-      routeKm: 5,
-      distanceKm: 4,
-      exchanged: 100,
-      exchangedUnit: 't/yr',
-      mode: 'pipeline',
-      gross: score + 1,
-      deducted: 1,
-      flags: [],
-    });
     // Stored: one as the run scores it, one with an older score, one expired.
     const stored = (await db.query(
       `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, version, score,
@@ -279,11 +276,11 @@ describe('full re-match rebuilds the matches table', () => {
       ],
     )) as { id: string; supply_stream_id: string }[];
     await db.query(`TRUNCATE match_proposal_outbox`); // what the inserts above queued
-    const [same, older, expired] = streams.map((p, i) => pair(p.supply, p.demand, i === 1 ? 12 : 10));
+    const [same, older, expired] = streams.map((p, i) => co2Pair(p.supply, p.demand, i === 1 ? 12 : 10));
     // More new pairs than one outbox entry holds (PIPELINED_STATEMENT_ROWS ids).
     const fresh = Array.from({ length: PIPELINED_STATEMENT_ROWS + 3 }, (_, i) => {
       const n = String(i).padStart(12, '0');
-      return pair(`0192f3a4-7b1c-7d2e-8f30-${n}`, `1192f3a4-7b1c-4d2e-8f30-${n}`, 20);
+      return co2Pair(`0192f3a4-7b1c-7d2e-8f30-${n}`, `1192f3a4-7b1c-4d2e-8f30-${n}`, 20);
     });
     const rollback = new Error('rolled back on purpose');
     await expect(

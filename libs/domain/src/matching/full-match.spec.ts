@@ -6,6 +6,19 @@ import { MatchableStream } from './matching.types';
 import { scorePairOf } from './pair-scoring';
 import { pairKey, selectKeptPairs } from './pair-ranking';
 
+/** Every qualifying pair of streams of two companies, scored, and the kept set brute force gives. */
+function bruteForce(streams: readonly MatchableStream[], k: number) {
+  const all = [];
+  for (const s of streams.filter((x) => x.direction === 'supply')) {
+    for (const d of streams.filter((x) => x.direction === 'demand')) {
+      if (s.companyId === d.companyId) continue;
+      const p = scorePairOf(s, d);
+      if (p) all.push(p);
+    }
+  }
+  return { all, expected: selectKeptPairs(all, k) };
+}
+
 describe('matchFromScratch', () => {
   it('equals brute force: all pairs scored, then top K of either side', async () => {
     await fc.assert(
@@ -211,16 +224,8 @@ describe('matchFromScratch', () => {
               currentSource: x.supply ? null : x.category === 'material' ? 'purchased_virgin' : 'mains_water',
             };
           });
-          const all = [];
-          for (const s of streams.filter((x) => x.direction === 'supply')) {
-            for (const d of streams.filter((x) => x.direction === 'demand')) {
-              if (s.companyId === d.companyId) continue;
-              const p = scorePairOf(s, d);
-              if (p) all.push(p);
-              if (p) qualifyingBy[p.category]++;
-            }
-          }
-          const expected = selectKeptPairs(all, k);
+          const { all, expected } = bruteForce(streams, k);
+          for (const p of all) qualifyingBy[p.category]++;
           const result = await matchFromScratch(streams, k);
           expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
           expect(result.kept).toHaveLength(expected.size);
@@ -261,17 +266,6 @@ describe('matchFromScratch', () => {
           currentSource: x.supply ? null : x.source,
         };
       });
-    const bruteForce = (streams: MatchableStream[], k: number) => {
-      const all = [];
-      for (const s of streams.filter((x) => x.direction === 'supply')) {
-        for (const d of streams.filter((x) => x.direction === 'demand')) {
-          if (s.companyId === d.companyId) continue;
-          const p = scorePairOf(s, d);
-          if (p) all.push(p);
-        }
-      }
-      return { all, expected: selectKeptPairs(all, k) };
-    };
 
     it('keeps what brute force keeps', async () => {
       await fc.assert(
