@@ -14,11 +14,11 @@ import { ScoredPair } from './matching.types';
  * heap without indexes while the worker scores (copied in when the store is empty; otherwise copied
  * into a staging table per category and, once the category is scored, merged with the stored rows in
  * one hash join as upsertPairs would merge them: id, status, interest, stale flag and version carried
- * over), the stored rows
- * the run does not rewrite are copied over (expired or flagged stale as markNotQualifying would;
- * untouched proposals that fell out of every top K left out, as deleteProposed did), the indexes are
- * built in one sorted pass each, and the new table takes the place of the old one in the run's
- * transaction: readers see the old table until the commit, then the new one.
+ * over), the stored rows the run does not rewrite are copied over (expired or flagged stale as
+ * markNotQualifying would; untouched proposals that fell out of every top K left out, as
+ * deleteProposed did), the new table is committed and its indexes built two at a time, each in one
+ * sorted pass (see within), and it takes the place of the old one in the run's transaction: readers
+ * see the old table until the commit, then the new one.
  *
  * Writers of matches wait for the run from its start (a SHARE lock), as they waited for the rows an
  * upsert had touched; the swap itself needs the old table and the tables that reference it to itself
