@@ -85,8 +85,7 @@ async function matchCategory(r: MatchCategoryRequest): Promise<void> {
       send({ kind: 'progress', category: r.category, done });
       await writerCaughtUp();
     },
-    // The writer copies the rows in as they come (MatchTableRebuild): no order to keep.
-    { batch: r.batch, ordered: false, take: (pairs) => sendRows(r.category, pairs, r) },
+    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r) },
   );
   for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
     sendRows(r.category, result.kept.slice(i, i + r.batch), r);

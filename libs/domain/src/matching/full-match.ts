@@ -48,11 +48,6 @@ export interface FullMatchResult {
  */
 export interface FinalPairsSink {
   readonly batch: number;
-  /**
-   * Whether the pairs should come in (supply, demand) order, as a writer that probes the stored pair
-   * index per pair wants them (default true); a copy into a table without indexes does not care.
-   */
-  readonly ordered?: boolean;
   take(pairs: readonly ScoredPair[]): void;
 }
 
@@ -268,9 +263,6 @@ class TopK {
 }
 
 const byId = (a: MatchableStream, b: MatchableStream) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const byPair = (a: ScoredPair, b: ScoredPair) =>
-  a.supplyId !== b.supplyId ? (a.supplyId < b.supplyId ? -1 : 1) : a.demandId < b.demandId ? -1 : 1;
-
 /** Longest stretch of scoring without letting other work of the process run. */
 const YIELD_EVERY_MS = 10;
 
@@ -628,8 +620,8 @@ export async function matchFromScratch(
   onFinalPairs?: FinalPairsSink,
 ): Promise<FullMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
-  // In id order, so the kept pairs come out in (supply, demand)-ish order and their writes go into the
-  // pair and rank indexes in order (a tenth cheaper than random order). The result does not depend on
+  // In id order, so the kept pairs come out in (supply, demand)-ish order, which the new table's index
+  // builds sort faster than random order (see MatchTableRebuild). The result does not depend on
   // the order: each stream's top K is exact under a total order.
   const supplies = active.filter((s) => s.direction === 'supply').sort(byId);
   const demands = active.filter((s) => s.direction === 'demand').sort(byId);
@@ -677,7 +669,6 @@ export async function matchFromScratch(
   const firstPass = Math.max(1, k * FIRST_PASS_FACTOR);
   const heatCeiling = heatPairCeiling(CURRENT_FACTOR_SET);
   const boxQuery = new BoxQuery();
-  const ordered = onFinalPairs?.ordered ?? true;
   // A stream's candidate tiers (over its counterpart partitions) in the order they are looked at.
   const tierOrder: Partition[] = [];
   const tierBound: number[] = [];
@@ -865,13 +856,9 @@ export async function matchFromScratch(
       top.clear();
       // A stream's K best are final once it is done: handed over for writing while the rest is scored
       // (a demand's too, so the largest category's demand-side pairs are not all left for after its
-      // scoring). The supplies' come in supply order; a batch of demands' is put in (supply, demand)
-      // order if the writer wants it.
+      // scoring).
       if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
-        const batch = kept.splice(handedOver);
-        if (!isSupply && ordered) batch.sort(byPair);
-        for (const p of batch) kept.push(p);
-        onFinalPairs.take(batch);
+        onFinalPairs.take(kept.slice(handedOver));
         handedOver = kept.length;
       }
       done++;
@@ -883,11 +870,6 @@ export async function matchFromScratch(
         lastYield = performance.now();
       }
     }
-  }
-  // The rest, not handed over, in (supply, demand) order as well.
-  if (ordered) {
-    const rest = kept.splice(handedOver).sort(byPair);
-    for (const p of rest) kept.push(p);
   }
   return { kept, handedOver, qualifying, scored, skipped };
 }

@@ -704,7 +704,6 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
-        ordered: false, // copied in as they come (MatchTableRebuild.write)
         take: (pairs) => writes.add(() => rebuild.write(m, pairs)),
       });
       const { kept, handedOver } = result;
