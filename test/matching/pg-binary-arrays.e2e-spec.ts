@@ -174,6 +174,10 @@ describe('binary array parameters', () => {
       pair(2, ['heat_pump_required', 'regulatory_review']),
       pair(3, [], { category: 'material', exchangedUnit: 't/yr', mode: 'barge', score: -0 }),
       pair(4, ['ünïcode'], { mode: 'road', gross: 5e-324 }),
+      // A stream's K best come in a run: the encoder reuses the previous row's id bytes.
+      pair(5, ['heat_pump_required'], { supplyId: '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5f4' }),
+      pair(6, [], { demandId: '1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5f5' }),
+      pair(7, [], { supplyId: '0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5f6', category: 'water', mode: 'pipeline' }),
     ];
     const columns = COPIED_COLUMNS.join(', ');
     const rowsOf = (table: string) =>

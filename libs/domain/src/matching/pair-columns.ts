@@ -94,75 +94,123 @@ const EMPTY_JSONB = Buffer.from([1, 0x7b, 0x7d]);
  */
 export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
   const ids = uuidV7Array(pairs.length);
-  const texts = new Map<string, Buffer>();
-  const textOf = (v: string) => {
-    let b = texts.get(v);
-    if (!b) texts.set(v, (b = Buffer.from(v, 'utf8')));
-    return b;
-  };
-  const flagArrays = new Map<string, Buffer>();
-  const flagsOf = (flags: readonly string[]) => {
-    const key = flags.join(',');
-    let b = flagArrays.get(key);
-    if (!b) flagArrays.set(key, (b = textArray(flags)));
-    return b;
-  };
-  const engine = textOf(ENGINE_VERSION);
-  const factors = textOf(CURRENT_FACTOR_SET.version);
-  // Fixed per row: field count, 18 lengths, 3 uuids, 8 float8s, empty jsonb, and the two versions.
-  const fixed =
-    2 + COPIED_COLUMNS.length * 4 + 3 * 16 + 8 * 8 + EMPTY_JSONB.length + engine.length + factors.length;
+  const category = new FieldBytes<string>(textField);
+  const unit = new FieldBytes<string>(textField);
+  const mode = new FieldBytes<string>(textField);
+  const flags = new FieldBytes<readonly string[]>(flagsField);
   let bytes = COPY_HEADER.length + 2;
   for (const p of pairs) {
     bytes +=
-      fixed +
-      textOf(p.category).length +
-      textOf(p.exchangedUnit).length +
-      textOf(p.mode).length +
-      flagsOf(p.flags).length;
+      FIXED_ROW_BYTES +
+      category.of(p.category).length +
+      unit.of(p.exchangedUnit).length +
+      mode.of(p.mode).length +
+      flags.of(p.flags).length;
   }
   const buf = Buffer.allocUnsafe(bytes);
   let o = COPY_HEADER.copy(buf, 0);
-  const field = (b: Buffer) => {
-    o = buf.writeInt32BE(b.length, o);
-    o += b.copy(buf, o);
-  };
-  const float8 = (v: number) => {
-    o = buf.writeInt32BE(8, o);
-    o = buf.writeDoubleBE(v, o);
-  };
-  const uuid = (id: string) => {
-    o = buf.writeInt32BE(16, o);
-    o = writeUuid(buf, o, id);
-  };
+  // A run's rows come a stream's K best at a time: the previous row's supply or demand id is often
+  // this row's, and its bytes are copied from there instead of parsed again.
+  let supplyId = '';
+  let supplyAt = 0;
+  let demandId = '';
+  let demandAt = 0;
   let idAt = 20 + 4; // the first id's bytes in the uuid[] (array header, then length and bytes per id)
   for (const p of pairs) {
-    o = buf.writeInt16BE(COPIED_COLUMNS.length, o);
-    o = buf.writeInt32BE(16, o);
-    o += ids.copy(buf, o, idAt, idAt + 16);
+    o = put(buf, o, ROW_START);
+    for (let i = 0; i < 16; i++) buf[o + i] = ids[idAt + i];
+    o += 16;
     idAt += 20;
-    uuid(p.supplyId);
-    uuid(p.demandId);
-    field(textOf(p.category));
-    float8(p.score);
-    float8(p.exchanged);
-    field(textOf(p.exchangedUnit));
-    float8(p.distanceKm);
-    float8(p.routeKm);
-    field(textOf(p.mode));
-    float8(p.energy);
-    float8(p.score);
-    float8(p.gross);
-    float8(p.deducted);
-    field(flagsOf(p.flags));
-    field(EMPTY_JSONB);
-    field(engine);
-    field(factors);
+    o = put(buf, o, UUID_LENGTH);
+    if (p.supplyId === supplyId) for (let i = 0; i < 16; i++) buf[o + i] = buf[supplyAt + i];
+    else writeUuid(buf, o, (supplyId = p.supplyId));
+    supplyAt = o;
+    o += 16;
+    o = put(buf, o, UUID_LENGTH);
+    if (p.demandId === demandId) for (let i = 0; i < 16; i++) buf[o + i] = buf[demandAt + i];
+    else writeUuid(buf, o, (demandId = p.demandId));
+    demandAt = o;
+    o += 16;
+    o = put(buf, o, category.of(p.category));
+    o = float8(buf, o, p.score);
+    o = float8(buf, o, p.exchanged);
+    o = put(buf, o, unit.of(p.exchangedUnit));
+    o = float8(buf, o, p.distanceKm);
+    o = float8(buf, o, p.routeKm);
+    o = put(buf, o, mode.of(p.mode));
+    o = float8(buf, o, p.energy);
+    o = float8(buf, o, p.score);
+    o = float8(buf, o, p.gross);
+    o = float8(buf, o, p.deducted);
+    o = put(buf, o, flags.of(p.flags));
+    o = put(buf, o, ROW_END);
   }
   o = buf.writeInt16BE(-1, o);
   if (o !== bytes) throw new Error(`binary COPY data of ${o} bytes where ${bytes} were reserved`);
   return [buf, ids];
 }
+
+/** A field as binary COPY sends it: its length, then its bytes. */
+function field(bytes: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(4 + bytes.length);
+  out.writeInt32BE(bytes.length, 0);
+  out.set(bytes, 4);
+  return out;
+}
+const textField = (v: string) => field(Buffer.from(v, 'utf8'));
+const flagsField = (v: readonly string[]) => field(textArray(v));
+
+/**
+ * Fields that repeat a few values (category, unit, mode, flags), each encoded once per chunk; the
+ * last value's bytes are at hand without a lookup (rows come in runs of one category and mode).
+ */
+class FieldBytes<K> {
+  private lastKey: K | undefined;
+  private last: Uint8Array = new Uint8Array(0);
+  private readonly encoded = new Map<K, Uint8Array>();
+  constructor(private readonly encode: (v: K) => Uint8Array) {}
+
+  of(v: K): Uint8Array {
+    if (v === this.lastKey) return this.last;
+    let b = this.encoded.get(v);
+    if (!b) this.encoded.set(v, (b = this.encode(v)));
+    this.lastKey = v;
+    this.last = b;
+    return b;
+  }
+}
+
+/** Copies small byte strings in a loop: a Buffer copy call costs more than the few bytes it moves. */
+function put(buf: Buffer, o: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) buf[o + i] = bytes[i];
+  return o + n;
+}
+
+function float8(buf: Buffer, o: number, v: number): number {
+  buf[o] = 0;
+  buf[o + 1] = 0;
+  buf[o + 2] = 0;
+  buf[o + 3] = 8;
+  return buf.writeDoubleBE(v, o + 4);
+}
+
+/** Every row's start: field count, then the length of its id. */
+const ROW_START = (() => {
+  const b = Buffer.alloc(6);
+  b.writeInt16BE(COPIED_COLUMNS.length, 0);
+  b.writeInt32BE(16, 2);
+  return b;
+})();
+const UUID_LENGTH = Buffer.from([0, 0, 0, 16]);
+/** Every row's end: the empty explanation and the engine's and factor set's versions. */
+const ROW_END = Buffer.concat([
+  field(EMPTY_JSONB),
+  textField(ENGINE_VERSION),
+  textField(CURRENT_FACTOR_SET.version),
+]);
+/** Bytes of a row besides its category, unit, mode and flags: 3 uuids, 8 float8s and ROW_END. */
+const FIXED_ROW_BYTES = ROW_START.length + 16 + 2 * (4 + 16) + 8 * 12 + ROW_END.length;
 
 /** The pairs as newPairsCopy chunks of `rowsPerStatement` rows, each encoded only when asked for. */
 export function* copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: number): Iterable<unknown[]> {

@@ -50,8 +50,8 @@ export function int4Array(values: readonly number[]): Buffer {
   return buf;
 }
 
-/** Hex digit values by char code (-1: not a hex digit). */
-const HEX = new Int8Array(128).fill(-1);
+/** Hex digit values by UTF-16 code unit (-1: not a hex digit), so a lookup needs no range check. */
+const HEX = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 16; i++) {
   HEX['0123456789abcdef'.charCodeAt(i)] = i;
   HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
@@ -84,15 +84,16 @@ export function writeUuid(buf: Buffer, o: number, id: string): number {
   ) {
     throw new RangeError(`not a uuid: ${id}`);
   }
+  // Any digit that is not hex reads as -1 and leaves `bad` negative; checked once at the end.
+  let bad = 0;
   for (let i = 0; i < 36; i += 2) {
     if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-    const hi = id.charCodeAt(i);
-    const lo = id.charCodeAt(i + 1);
-    const h = hi < 128 ? HEX[hi] : -1;
-    const l = lo < 128 ? HEX[lo] : -1;
-    if (h < 0 || l < 0) throw new RangeError(`not a uuid: ${id}`);
-    buf[o++] = (h << 4) | l;
+    const h = HEX[id.charCodeAt(i)];
+    const l = HEX[id.charCodeAt(i + 1)];
+    bad |= h | l;
+    buf[o++] = (h << 4) | (l & 15);
   }
+  if (bad < 0) throw new RangeError(`not a uuid: ${id}`);
   return o;
 }
 
