@@ -115,7 +115,7 @@ export class MatchRunsService {
         `match run ${runId}: ${result.streams} streams, ${result.qualifying} qualifying pairs, ${result.kept} kept, ` +
           `${result.written} rows written in ${Math.round(result.totalMs)} ms ` +
           `(snapshot ${Math.round(result.snapshotMs)} ms, scoring ${Math.round(result.computeMs)} ms, ` +
-          `writes ${Math.round(result.writeMs)} ms, of which indexes and swap ${Math.round(result.swapMs)} ms, finish and commit ${Math.round(result.finishMs)} ms, ` +
+          `writes ${Math.round(result.writeMs)} ms, then indexes and swap ${Math.round(result.swapMs)} ms, finish and commit ${Math.round(result.finishMs)} ms, ` +
           `garbage collection ${Math.round(result.gcMs)} ms)`,
       );
       return toView(finished);

@@ -36,8 +36,10 @@ export class MatchTableRebuild {
   private readonly storeWasEmpty: boolean;
   /** Rows merged in new (not stored before): queued for notification by finish(). */
   private freshMerged = 0;
-  /** The second connection finish() builds indexes on, once taken. */
+  /** The second connection buildIndexes() builds on, once taken. */
   private builder: QueryRunner | null = null;
+  /** The old table's indexes, triggers and references, read by buildIndexes() for swap(). */
+  private schema: MatchesTableSchema | null = null;
 
   /**
    * @param stored the stored rows by category when the run began
@@ -222,10 +224,11 @@ export class MatchTableRebuild {
   }
 
   /**
-   * Carries the remaining stored rows over, builds the indexes, applies what deleting the dropped
-   * rows does to the tables that reference matches, and swaps the tables. Call once, last.
+   * Carries the remaining stored rows over, commits the new table and builds its indexes and
+   * statistics on two connections of their own (the run's transaction is free meanwhile, for the
+   * floors). Call once, after the last write; then swap().
    */
-  async finish(m: EntityManager): Promise<void> {
+  async buildIndexes(): Promise<void> {
     if (this.staged.size > 0) throw new Error(`staged pairs never merged: ${[...this.staged].join(', ')}`);
     if (!this.storeWasEmpty) {
       // Every stored row was merged, carried or dropped per category, unless some had a category the
@@ -234,11 +237,21 @@ export class MatchTableRebuild {
       const accounted = sum(this.merged.values()) + this.carried + this.dropped.length;
       if (sum(this.stored.values()) !== accounted) await this.carryOver();
     }
-    const schema = await describeMatchesTable(m);
+    // The old table's shape, read on the fill's connection (the run's SHARE lock keeps it as it is).
+    this.schema = await describeMatchesTable(this.fill.manager);
     // The rows go out of the fill's transaction, so that two connections can build indexes on them.
     await this.fill.commitTransaction();
     this.builder = this.db.createQueryRunner();
-    await buildIndexesSideBySide([this.fill, this.builder], schema.indexes);
+    await buildIndexesSideBySide([this.fill, this.builder], this.schema.indexes);
+  }
+
+  /**
+   * Applies what deleting the dropped rows does to the tables that reference matches and swaps the
+   * tables, in the run's transaction `m`. Call once, last, after buildIndexes().
+   */
+  async swap(m: EntityManager): Promise<void> {
+    const schema = this.schema;
+    if (!schema) throw new Error('the new table has no indexes yet: buildIndexes() comes first');
     if (this.freshMerged > 0) {
       // As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
       await m.query(
@@ -272,8 +285,12 @@ export class MatchTableRebuild {
     for (const ref of schema.references) {
       await m.query(`ALTER TABLE ${ref.table} ADD CONSTRAINT ${ref.name} ${ref.definition}`);
     }
-    // Autovacuum may be off (it is on the bench machine): the planner needs the new table's statistics.
-    await m.query(`ANALYZE matches`);
+  }
+
+  /** buildIndexes(), then swap(). */
+  async finish(m: EntityManager): Promise<void> {
+    await this.buildIndexes();
+    await this.swap(m);
   }
 
   /** The stored rows the run did not rewrite, carry or drop, as they are. */
@@ -514,9 +531,13 @@ interface ReferenceDef {
 }
 
 /** The indexes, triggers and incoming foreign keys of matches, read from the catalog. */
-async function describeMatchesTable(
-  m: EntityManager,
-): Promise<{ indexes: IndexDef[]; triggers: TriggerDef[]; references: ReferenceDef[] }> {
+interface MatchesTableSchema {
+  indexes: IndexDef[];
+  triggers: TriggerDef[];
+  references: ReferenceDef[];
+}
+
+async function describeMatchesTable(m: EntityManager): Promise<MatchesTableSchema> {
   const indexes = (await m.query(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition, i.indnatts::int AS columns,
        con.conname AS "constraint", con.contype AS "constraintType"
@@ -541,15 +562,20 @@ async function describeMatchesTable(
 
 /**
  * Builds the indexes on the new table (committed) on `runners`, each building one index at a time
- * without parallel workers, widest first; every build commits on its own.
+ * without parallel workers, widest first, then takes the table's statistics (autovacuum may be off, as
+ * on the bench machine, and the planner needs them; they stay with the table when it is renamed);
+ * every statement commits on its own.
  */
 async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly IndexDef[]): Promise<void> {
-  const queue = [...indexes].sort((a, b) => b.columns - a.columns || a.name.localeCompare(b.name));
+  const queue = [...indexes]
+    .sort((a, b) => b.columns - a.columns || a.name.localeCompare(b.name))
+    .map(rebuildIndexSql);
+  queue.push(`ANALYZE ${NEXT}`);
   // A failed build stops the other connection's next one.
   let failed = false;
   const settled = await Promise.allSettled(
     runners.map(async (runner) => {
-      for (let index = queue.shift(); index; index = queue.shift()) {
+      for (let sql = queue.shift(); sql; sql = queue.shift()) {
         if (failed) return;
         await runner.startTransaction();
         try {
@@ -557,7 +583,7 @@ async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly 
           await runner.query(`SET LOCAL statement_timeout = '15min'`); // as the fill's (see within)
           // Two builds at a time use both cores; a parallel worker of each would only compete.
           await runner.query(`SET LOCAL max_parallel_maintenance_workers = 0`);
-          await runner.query(rebuildIndexSql(index));
+          await runner.query(sql);
           await runner.commitTransaction();
         } catch (error) {
           failed = true;

@@ -143,7 +143,10 @@ export interface FullRematchResult {
   snapshotMs: number;
   /** Reading the stored rows, writing the kept pairs, expiries, deletions and stored floors. */
   writeMs: number;
-  /** Part of writeMs: carrying the remaining stored rows over, building the indexes, swapping the tables. */
+  /**
+   * After the scoring and the writes queued by then: carrying the remaining stored rows over, building
+   * the new table's indexes (the last floors are written meanwhile) and swapping the tables.
+   */
   swapMs: number;
   /** matched_version, the final catch-up and the commit. */
   finishMs: number;
@@ -631,17 +634,19 @@ export class MatchingService {
             await this.scoreInProcess(m, byCategory, run, progress, totals);
           }
           computeMs = performance.now() - computeStarted;
-          // The swap goes after every row; floors still being worked out (in a scoring thread) are
-          // written after it, so the indexes are built meanwhile.
-          writes.add(async () => {
-            const swapStarted = performance.now();
-            await rebuild.finish(m);
-            swapMs = performance.now() - swapStarted;
-            return 0;
-          });
+          // Every row is written and every category reconciled once the writes queued so far are done.
+          // The floors still being worked out (in a scoring thread) or written go on, on this
+          // connection, while the new table's indexes are built on two others; the swap comes last.
           await writes.drain();
-          await Promise.all(floorWrites);
-          await writes.drain();
+          const swapStarted = performance.now();
+          const [indexed, floored] = await Promise.allSettled([
+            rebuild.buildIndexes(),
+            Promise.all(floorWrites).then(() => writes.drain()),
+          ]);
+          if (indexed.status === 'rejected') throw indexed.reason;
+          if (floored.status === 'rejected') throw floored.reason;
+          await rebuild.swap(m);
+          swapMs = performance.now() - swapStarted;
         } finally {
           // Never leave a statement of this transaction in flight behind an error.
           await writes.settle();
