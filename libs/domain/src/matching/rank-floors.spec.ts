@@ -106,4 +106,38 @@ describe('stored rank floors', () => {
       { numRuns: 300 },
     );
   });
+
+  it("a category's floors hold for long lists too (hundreds of pairs per stream, K deep in them)", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 10, max: 209 })), {
+          selector: ([s, d]) => `${s}-${d}`,
+          minLength: 100,
+          maxLength: 500,
+        }),
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1 }),
+        fc.integer({ min: 1, max: 120 }),
+        (pairs, scores, k) => {
+          const stored: RankKey[] = pairs.map(([s, d], i) => ({
+            score: scores[i % scores.length] / 4,
+            energy: d % 3,
+            routeKm: (s * d) % 5,
+            supplyId: id(s),
+            demandId: id(d),
+          }));
+          const streamIds = [0, 1, 2, 10, 11].map(id);
+          const expected = streamIds.map((stream) =>
+            storedFloorsJson(
+              floorsOfList(
+                stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank),
+                k,
+              ),
+            ),
+          );
+          expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -85,8 +85,9 @@ export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null)
  * The stored floors (storedFloorsJson) of each of `streamIds` when a category's stored qualifying
  * pairs are exactly `stored` (after a full re-match: its kept pairs and the acted-on pairs that still
  * qualify). Each stream's pairs are listed as positions in one Int32Array (a largest category has 1.7
- * million pairs: an array per stream was most of the cost), and a list is sorted only when it reaches
- * the floors' first rank, by the scores read once into a typed array (the full order decides only ties).
+ * million pairs: an array per stream was most of the cost), each with its score beside it, and a list
+ * is sorted only when it reaches the floors' first rank, by those scores (the full order decides only
+ * ties).
  */
 export function categoryFloorsJson(
   streamIds: readonly string[],
@@ -109,13 +110,23 @@ export function categoryFloorsJson(
   });
   for (let i = 0; i < n; i++) start[i + 1] += start[i];
   const members = new Int32Array(start[n]);
+  // Each member's score beside it: a stream's pairs are scattered over `stored`, and its sort then reads
+  // memory in the cache instead of missing it at every comparison.
+  const memberScores = new Float64Array(start[n]);
   const next = start.slice(0, n);
   for (let i = 0; i < stored.length; i++) {
-    if (supplyAt[i] >= 0) members[next[supplyAt[i]]++] = i;
-    if (demandAt[i] >= 0) members[next[demandAt[i]]++] = i;
+    const score = stored[i].score;
+    const s = supplyAt[i];
+    const d = demandAt[i];
+    if (s >= 0) {
+      memberScores[next[s]] = score;
+      members[next[s]++] = i;
+    }
+    if (d >= 0) {
+      memberScores[next[d]] = score;
+      members[next[d]++] = i;
+    }
   }
-  const scores = Float64Array.from(stored, (p) => p.score);
-  const byRank = (a: number, b: number) => scores[b] - scores[a] || compareRank(stored[a], stored[b]);
   const from = floorOffset(k);
   const none = storedFloorsJson({ k, keys: [] });
   const floors = new Array<string>(n);
@@ -125,10 +136,79 @@ export function categoryFloorsJson(
       floors[i] = none;
       continue;
     }
-    const list = members.subarray(start[i], start[i + 1]).sort(byRank);
+    const list = members.subarray(start[i], start[i + 1]);
+    sortByRank(list, memberScores.subarray(start[i], start[i + 1]), 0, size - 1, stored);
     const keys: RankKey[] = [];
     for (let r = from; r < size && r <= k; r++) keys.push(rankKeyOf(stored[list[r]]));
     floors[i] = storedFloorsJson({ k, keys });
   }
   return floors;
+}
+
+/** True when the pair at list position a ranks before the one at b (compareRank, scores first). */
+function ranksFirst(
+  list: Int32Array,
+  scores: Float64Array,
+  a: number,
+  b: number,
+  stored: readonly RankKey[],
+): boolean {
+  const sa = scores[a];
+  const sb = scores[b];
+  if (sa !== sb) return sa > sb;
+  return compareRank(stored[list[a]], stored[list[b]]) < 0;
+}
+
+function swap(list: Int32Array, scores: Float64Array, a: number, b: number): void {
+  const t = list[a];
+  list[a] = list[b];
+  list[b] = t;
+  const u = scores[a];
+  scores[a] = scores[b];
+  scores[b] = u;
+}
+
+/**
+ * Sorts list[lo … hi] (positions in `stored`, their scores beside them in `scores`) best first: a
+ * quicksort written out here, since a typed array's sort calls its comparator through the engine's
+ * builtin.
+ */
+function sortByRank(
+  list: Int32Array,
+  scores: Float64Array,
+  lo: number,
+  hi: number,
+  stored: readonly RankKey[],
+): void {
+  while (hi - lo > 16) {
+    // The pivot moves to lo, so the partition compares against a position that stays put.
+    swap(list, scores, lo, (lo + hi) >> 1);
+    let i = lo + 1;
+    let j = hi;
+    for (;;) {
+      while (i <= j && ranksFirst(list, scores, i, lo, stored)) i++;
+      while (i <= j && ranksFirst(list, scores, lo, j, stored)) j--;
+      if (i >= j) break;
+      swap(list, scores, i, j);
+      i++;
+      j--;
+    }
+    // Everything in lo+1 … j ranks before-or-with the pivot, everything in j+1 … hi after-or-with it.
+    swap(list, scores, lo, j);
+    // The smaller side by recursion, the larger by the loop: the stack stays logarithmic.
+    if (j - lo < hi - j) {
+      sortByRank(list, scores, lo, j - 1, stored);
+      lo = j + 1;
+    } else {
+      sortByRank(list, scores, j + 1, hi, stored);
+      hi = j - 1;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    let j = i;
+    while (j > lo && ranksFirst(list, scores, j, j - 1, stored)) {
+      swap(list, scores, j, j - 1);
+      j--;
+    }
+  }
 }
