@@ -16,6 +16,7 @@ import { MatchProposalsAfterCommit1765010000000 } from './1765010000000-match-pr
 import { MatchesStatusPartialIndex1765020000000 } from './1765020000000-matches-status-partial-index';
 import { MatchesStreamReferences1765030000000 } from './1765030000000-matches-stream-references';
 import { MatcherPendingWrites1765040000000 } from './1765040000000-matcher-pending-writes';
+import { MatcherPendingWritesStorage1765050000000 } from './1765050000000-matcher-pending-writes-storage';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   MatchesStatusPartialIndex1765020000000,
   MatchesStreamReferences1765030000000,
   MatcherPendingWrites1765040000000,
+  MatcherPendingWritesStorage1765050000000,
 ];

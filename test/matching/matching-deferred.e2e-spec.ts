@@ -100,6 +100,17 @@ describe('deferred match writes (real Postgres)', () => {
     await expectStoredFloorsAgree(db, K);
   });
 
+  it('stores the queued write sets out of line, uncompressed (compressing them held up the first commit)', async () => {
+    const storage = (await db.query(
+      `SELECT attname, attstorage FROM pg_attribute
+       WHERE attrelid = 'matcher_pending_writes'::regclass AND attname IN ('upserts', 'deletes') ORDER BY attname`,
+    )) as { attname: string; attstorage: string }[];
+    expect(storage).toEqual([
+      { attname: 'deletes', attstorage: 'e' },
+      { attname: 'upserts', attstorage: 'e' },
+    ]);
+  });
+
   it('leaves the rest queued when the second transaction fails, and applies it before anything else reads', async () => {
     // The second transaction fails where it removes the applied write set (as a worker dying would).
     await db.query(`CREATE OR REPLACE FUNCTION pending_writes_fault() RETURNS trigger LANGUAGE plpgsql AS $$
