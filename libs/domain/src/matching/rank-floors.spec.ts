@@ -10,6 +10,16 @@ import {
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
+/** categoryFloorsJson gives each stream the floors of its own pairs sorted (floorsOfList). */
+function expectEachStreamsFloors(streamIds: string[], stored: RankKey[], k: number): void {
+  const expected = streamIds.map((stream) =>
+    storedFloorsJson(
+      floorsOfList(stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank), k),
+    ),
+  );
+  expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+}
+
 /** Distinct pairs of one counterpart (demand D), with few distinct scores so ties reach the id tiebreak. */
 const arbList = fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 12 }).chain((supplies) =>
   fc.tuple(
@@ -92,15 +102,7 @@ describe('stored rank floors', () => {
           }));
           // Streams 0 … 21: two of them (20, 21) with no pairs, and one pair's stream (9) left out.
           const streamIds = Array.from({ length: 22 }, (_, i) => id(i)).filter((x) => x !== id(9));
-          const expected = streamIds.map((stream) =>
-            storedFloorsJson(
-              floorsOfList(
-                stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank),
-                k,
-              ),
-            ),
-          );
-          expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+          expectEachStreamsFloors(streamIds, stored, k);
         },
       ),
       { numRuns: 300 },
@@ -126,15 +128,7 @@ describe('stored rank floors', () => {
             demandId: id(d),
           }));
           const streamIds = [0, 1, 2, 10, 11].map(id);
-          const expected = streamIds.map((stream) =>
-            storedFloorsJson(
-              floorsOfList(
-                stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank),
-                k,
-              ),
-            ),
-          );
-          expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+          expectEachStreamsFloors(streamIds, stored, k);
         },
       ),
       { numRuns: 300 },
