@@ -34,7 +34,7 @@ export class MatchTableRebuild {
   /** Categories whose kept pairs wait in a staging table for mergeStaged(). */
   private readonly staged = new Set<string>();
   private readonly storeWasEmpty: boolean;
-  /** Rows merged in new (not stored before): queued for notification by finish(). */
+  /** Rows merged in new (not stored before): queued for notification by swap(). */
   private freshMerged = 0;
   /** The second connection buildIndexes() builds on, once taken. */
   private builder: QueryRunner | null = null;
@@ -57,7 +57,7 @@ export class MatchTableRebuild {
 
   /**
    * Locks the matches table against other writers (in the run's transaction, `m`) and creates the new
-   * table (no indexes yet) in a transaction of its own on a second connection of `db`, which finish()
+   * table (no indexes yet) in a transaction of its own on a second connection of `db`, which buildIndexes()
    * commits before the indexes are built, so that they can be built side by side on two connections
    * (a single build uses the 2 cores poorly: at 3.6 million rows the four large ones took 17.4 s one
    * after the other, 12.2 s two at a time). The run's transaction still decides: until it commits the
@@ -97,7 +97,7 @@ export class MatchTableRebuild {
     }
   }
 
-  /** The connection the new table is written on; its rows are uncommitted until finish(). */
+  /** The connection the new table is written on; its rows are uncommitted until buildIndexes(). */
   get writer(): EntityManager {
     return this.fill.manager;
   }
@@ -146,7 +146,7 @@ export class MatchTableRebuild {
    * with their stored rows into the new table, as upsertPairs would merge them, in one statement: a
    * hash join of the staged pairs with the category's stored rows instead of a probe of the stored
    * table's pair index per pair (at 100,000 streams over a full store that probing kept Postgres busy
-   * for most of the run). New proposals are queued for notification by finish(). Returns the rows new
+   * for most of the run). New proposals are queued for notification by swap(). Returns the rows new
    * or changed.
    */
   async mergeStaged(category: string): Promise<number> {
@@ -417,7 +417,7 @@ const merged = (
   updated_at: `CASE WHEN ${changedNow} THEN ${now} ELSE o.updated_at END`,
 });
 
-/** Ids per outbox entry finish() queues for merged rows (the copy path queues one per statement of that size). */
+/** Ids per outbox entry swap() queues for merged rows (the copy path queues one per statement of that size). */
 const OUTBOX_IDS = PIPELINED_STATEMENT_ROWS;
 
 /** Pairs (PAIR_ROWS) merged with their stored rows into the new table, the run's timestamp $17. */
