@@ -16,6 +16,7 @@ import {
   insertStream,
   prng,
   storedProposed,
+  watchConnection,
 } from './matching-fixtures';
 
 /** A CO2 pair as the matcher would hand it to the writer (gross one above the score). */
@@ -231,7 +232,15 @@ describe('full re-match rebuilds the matches table', () => {
         await MatchTableRebuild.within(m, db, async (rebuild) => {
           // Two statements of 5 rows and one of 2.
           const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
+          const copies = watchConnection(rebuild.writer);
+          const outbox = watchConnection(m);
           expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
+          copies.stop();
+          outbox.stop();
+          // Each COPY and each outbox insert went out once the one before had finished.
+          expect([copies.queries, copies.overlapping, outbox.queries, outbox.overlapping]).toEqual([
+            3, 0, 3, 0,
+          ]);
           // The rows are written on the rebuild's own connection; the outbox in the run's transaction.
           const rows = (await rebuild.writer.query(
             `SELECT id, supply_stream_id, score, flags, status FROM matches_rebuilt ORDER BY supply_stream_id`,

@@ -15,7 +15,7 @@ import {
 } from '@symbiose/domain/matching/match-writer';
 import { DataSource, EntityManager } from 'typeorm';
 import { isolatedConfig } from '../support/worker-harness';
-import { createWorld, insertStream, prng } from './matching-fixtures';
+import { createWorld, insertStream, prng, watchConnection } from './matching-fixtures';
 
 /**
  * The matcher's two set-based writers: upsertPairs (any store) and insertNewPairs (a full re-match into
@@ -135,13 +135,29 @@ describe('match writers', () => {
     expect(rows.filter((r) => r.stale)).toHaveLength(1);
   });
 
-  it('writes a call as several statements sent back to back, counting every row once', async () => {
+  it('writes a call as several statements sent one after the other, counting every row once', async () => {
     expect(pairs.length).toBeGreaterThan(6);
     const half = Math.floor(pairs.length / 2);
     // Two rows per statement: the first half inserted, then the whole set upserted (new and stored rows).
-    expect(await asMatcher((m) => insertNewPairs(m, pairs.slice(0, half), 2))).toBe(half);
+    const watched = (fn: (m: EntityManager) => Promise<number>) =>
+      asMatcher(async (m) => {
+        const connection = watchConnection(m);
+        try {
+          return { written: await fn(m), queries: connection.queries, overlapping: connection.overlapping };
+        } finally {
+          connection.stop();
+        }
+      });
+    const inserted = await watched((m) => insertNewPairs(m, pairs.slice(0, half), 2));
+    expect(inserted.written).toBe(half);
     const rescored = pairs.map((p) => ({ ...p, score: p.score + 1 }));
-    expect(await asMatcher((m) => upsertPairs(m, rescored, 2))).toBe(pairs.length);
+    const upserted = await watched((m) => upsertPairs(m, rescored, 2));
+    expect(upserted.written).toBe(pairs.length);
+    // Each statement was handed to the connection once the one before had finished (pg@9 refuses
+    // a query while another runs).
+    expect(inserted.queries).toBeGreaterThanOrEqual(Math.ceil(half / 2));
+    expect(upserted.queries).toBeGreaterThanOrEqual(Math.ceil(pairs.length / 2));
+    expect([inserted.overlapping, upserted.overlapping]).toEqual([0, 0]);
     const rows = (await db.query(`SELECT supply_stream_id, demand_stream_id, score FROM matches`)) as {
       supply_stream_id: string;
       demand_stream_id: string;

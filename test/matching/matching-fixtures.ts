@@ -10,7 +10,7 @@ import {
   toMatchable,
   type RankKey,
 } from '@symbiose/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** A small deterministic PRNG (mulberry32) so a failing sequence can be replayed from its seed. */
 export function prng(seed: number): () => number {
@@ -201,4 +201,46 @@ export async function expectStoredFloorsAgree(db: DataSource, K: number): Promis
     });
   }
   return rows.length;
+}
+
+/**
+ * Watches the connection under `manager` (a transaction's) until `stop()`: `overlapping` counts the
+ * queries handed to it while one it was given before had not finished (pg 8 queues them with a
+ * deprecation warning, pg@9 refuses them); `queries` counts them all.
+ */
+export function watchConnection(manager: EntityManager): {
+  queries: number;
+  overlapping: number;
+  stop(): void;
+} {
+  const client = (
+    manager.queryRunner as unknown as { databaseConnection: { query: (...args: unknown[]) => unknown } }
+  ).databaseConnection;
+  const original = client.query;
+  const watch = { queries: 0, overlapping: 0, stop: () => void (client.query = original) };
+  let inFlight = 0;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    watch.queries++;
+    if (inFlight > 0) watch.overlapping++;
+    inFlight++;
+    let finished = false;
+    const done = () => {
+      if (!finished) inFlight--;
+      finished = true;
+    };
+    const result = original.apply(this, args) as
+      | {
+          then?: (ok: () => void, failed: () => void) => void;
+          once?: (event: string, fn: () => void) => void;
+        }
+      | undefined;
+    if (typeof result?.then === 'function') result.then(done, done);
+    else if (typeof result?.once === 'function') {
+      // A COPY: a stream that finishes once Postgres has taken all of it.
+      result.once('finish', done);
+      result.once('error', done);
+    }
+    return result;
+  };
+  return watch;
 }

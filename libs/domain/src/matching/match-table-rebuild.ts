@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, writeColumnChunks } from './match-writer';
+import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, StatementChain, writeColumnChunks } from './match-writer';
 import { COPIED_COLUMNS, copyChunks, pairColumnChunks } from './pair-columns';
 import { ScoredPair } from './matching.types';
 
@@ -468,8 +468,8 @@ const MERGE_STAGED = (table: string) => {
 /**
  * Copies pairs (copyChunks: [copy data, ids]) into `table` (the new table or a staging table) on the
  * fill's connection, and when `outbox` is given queues them there for notification as an insert into
- * matches would (the outbox trigger); returns the rows copied. The COPY statements go out back to
- * back, as do the outbox inserts.
+ * matches would (the outbox trigger); returns the rows copied. The COPY statements go out one after
+ * the other as they are encoded (StatementChain), as do the outbox inserts.
  */
 async function copyPairs(
   fill: QueryRunner,
@@ -479,34 +479,31 @@ async function copyPairs(
 ): Promise<number> {
   const client = (await fill.connect()) as PoolClient;
   const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
-  const statements: Promise<number>[] = [];
+  const copies = new StatementChain<number>();
+  const queued = new StatementChain<unknown>();
   for (const [data, ids] of chunks) {
-    const copy = client.query(copyFrom(sql));
-    statements.push(
-      new Promise<number>((resolve, reject) => {
-        copy.once('error', reject);
-        copy.once('finish', () => resolve(copy.rowCount));
-      }),
+    copies.add(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const copy = client.query(copyFrom(sql));
+          copy.once('error', reject);
+          copy.once('finish', () => resolve(copy.rowCount));
+          copy.end(data as Buffer);
+        }),
     );
-    copy.end(data as Buffer);
     if (outbox) {
-      statements.push(
-        outbox
-          .query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids])
-          .then(() => 0),
+      queued.add(() =>
+        outbox.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]),
       );
     }
     // Let the connection send it before the next chunk is encoded.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  // Every statement settles before this returns, so none is left in flight behind an error.
-  const settled = await Promise.allSettled(statements);
-  let copied = 0;
-  for (const r of settled) {
-    if (r.status === 'rejected') throw r.reason;
-    copied += r.value;
-  }
-  return copied;
+  // Both settle before this returns, so no statement is left in flight behind an error.
+  const [copied, notified] = await Promise.allSettled([copies.results(), queued.results()]);
+  if (copied.status === 'rejected') throw copied.reason;
+  if (notified.status === 'rejected') throw notified.reason;
+  return copied.value.reduce((a, b) => a + b, 0);
 }
 
 interface IndexDef {

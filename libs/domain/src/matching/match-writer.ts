@@ -183,21 +183,52 @@ export async function writeColumnChunks(
   chunks: Iterable<unknown[]>,
   onResult?: (row: Record<string, number>) => void,
 ): Promise<number> {
-  const statements: Promise<{ written: number }[]>[] = [];
+  const statements = new StatementChain<{ written: number }[]>();
   for (const params of chunks) {
-    statements.push(manager.query(sql, params) as Promise<{ written: number }[]>);
+    statements.add(() => manager.query(sql, params) as Promise<{ written: number }[]>);
     // Let the connection send it before the next one is encoded.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  // Every statement settles before this returns, so none is left in flight behind an error.
-  const settled = await Promise.allSettled(statements);
   let written = 0;
-  for (const r of settled) {
-    if (r.status === 'rejected') throw r.reason;
-    written += r.value[0].written;
-    onResult?.(r.value[0]);
+  for (const [row] of await statements.results()) {
+    written += row.written;
+    onResult?.(row);
   }
   return written;
+}
+
+/**
+ * Statements of one connection sent one after the other, each as soon as the one before has finished,
+ * while the caller prepares the next. (A connection runs one statement at a time anyway; handing pg a
+ * query while another is in progress is deprecated and pg@9 refuses it.) After a failure the rest are
+ * not sent.
+ */
+export class StatementChain<T> {
+  private tail: Promise<unknown> = Promise.resolve();
+  private failed = false;
+  private readonly sent: Promise<T>[] = [];
+
+  add(statement: () => Promise<T>): void {
+    const result = this.tail.then(() => {
+      if (this.failed) throw new Error('not sent: a statement before it failed');
+      return statement();
+    });
+    result.catch(() => (this.failed = true));
+    this.tail = result.catch(() => undefined);
+    this.sent.push(result);
+  }
+
+  /**
+   * Every statement's result in order, once all have settled (none is left in flight behind an error);
+   * throws the first failure.
+   */
+  async results(): Promise<T[]> {
+    const settled = await Promise.allSettled(this.sent);
+    return settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+  }
 }
 
 /** Both stream ids of every pair. */
