@@ -215,7 +215,7 @@ describe('full re-match rebuilds the matches table', () => {
     expect(analyzed).toBe(true);
   });
 
-  it('copies new rows into an empty store and queues every one of them for notification', async () => {
+  it('copies new rows into an empty store, frozen, and queues every one of them for notification', async () => {
     const pairs: ScoredPair[] = Array.from({ length: 12 }, (_, i) =>
       co2Pair(
         `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
@@ -253,6 +253,13 @@ describe('full re-match rebuilds the matches table', () => {
           }[];
           expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
           expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
+          // Copied frozen: every page of the new table is all-visible already (ANALYZE counts them).
+          await rebuild.writer.query(`ANALYZE matches_rebuilt`);
+          const [pages] = (await rebuild.writer.query(
+            `SELECT relpages, relallvisible FROM pg_class WHERE relname = 'matches_rebuilt'`,
+          )) as { relpages: number; relallvisible: number }[];
+          expect(pages.relpages).toBeGreaterThan(0);
+          expect(pages.relallvisible).toBe(pages.relpages);
           throw rollback;
         });
       }),

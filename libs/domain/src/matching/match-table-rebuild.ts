@@ -470,6 +470,12 @@ const MERGE_STAGED = (table: string) => {
  * fill's connection, and when `outbox` is given queues them there for notification as an insert into
  * matches would (the outbox trigger); returns the rows copied. The COPY statements go out one after
  * the other as they are encoded (StatementChain), as do the outbox inserts.
+ *
+ * The new table is filled with its rows frozen and its pages marked all-visible (COPY FREEZE, allowed
+ * because the fill's transaction created it and holds no older snapshot): nobody else can see the
+ * table before that transaction commits, and it spares the new table the vacuum that would otherwise
+ * freeze and mark every page later, before index-only scans could skip the heap. Measured on 3.56
+ * million rows: the COPY 8.3–8.7 → 7.4–7.5 s, a VACUUM right after it 0.99 s → 3 ms.
  */
 async function copyPairs(
   fill: QueryRunner,
@@ -478,7 +484,8 @@ async function copyPairs(
   outbox: EntityManager | null,
 ): Promise<number> {
   const client = (await fill.connect()) as PoolClient;
-  const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+  const freeze = table === NEXT ? ', FREEZE' : '';
+  const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary${freeze})`;
   const copies = new StatementChain<number>();
   const queued = new StatementChain<unknown>();
   for (const [data, ids] of chunks) {
