@@ -16,18 +16,20 @@ function deferred(log: string[], name: string) {
   return { run, finish: (v: number) => finish(v), fail: (e: Error) => fail(e) };
 }
 
+/** A chain given three statements a, b and c, and the log of when each started and ended. */
+function chainOfThree() {
+  const log: string[] = [];
+  const chain = new StatementChain<number>();
+  const [a, b, c] = ['a', 'b', 'c'].map((name) => deferred(log, name));
+  for (const s of [a, b, c]) chain.add(s.run);
+  return { log, chain, a, b, c };
+}
+
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('StatementChain', () => {
   it('sends each statement once the one before has finished, and gives the results in order', async () => {
-    const log: string[] = [];
-    const chain = new StatementChain<number>();
-    const a = deferred(log, 'a');
-    const b = deferred(log, 'b');
-    const c = deferred(log, 'c');
-    chain.add(a.run);
-    chain.add(b.run);
-    chain.add(c.run);
+    const { log, chain, a, b, c } = chainOfThree();
     await tick();
     expect(log).toEqual(['start a']);
     a.finish(1);
@@ -41,14 +43,7 @@ describe('StatementChain', () => {
   });
 
   it('sends nothing after a failure and throws the failure once every statement has settled', async () => {
-    const log: string[] = [];
-    const chain = new StatementChain<number>();
-    const a = deferred(log, 'a');
-    const b = deferred(log, 'b');
-    const c = deferred(log, 'c');
-    chain.add(a.run);
-    chain.add(b.run);
-    chain.add(c.run);
+    const { log, chain, a, b } = chainOfThree();
     await tick();
     a.finish(1);
     await tick();
