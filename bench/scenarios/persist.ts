@@ -7,7 +7,7 @@
  * insertNewPairs; and the deferred digest of the queued notifications.
  */
 import { createDataSource, deliverQueuedProposals, type ScoredPair } from '@symbiose/domain';
-import { MatchTableRebuild } from '@symbiose/domain/matching/match-table-rebuild';
+import { MatchTableRebuild, validateMatchesReferences } from '@symbiose/domain/matching/match-table-rebuild';
 import {
   insertNewPairs,
   lockPairStreams,
@@ -75,9 +75,12 @@ async function writeAsMatcher(
   });
 }
 
-/** As writeAsMatcher, through the full re-match's MatchTableRebuild: new table, indexes, swap, commit. */
+/**
+ * As writeAsMatcher, through the full re-match's MatchTableRebuild: new table, indexes, swap, commit,
+ * and the check of the references the swap re-added.
+ */
 async function rebuildAsMatcher(ds: DataSource, rows: readonly ScoredPair[]): Promise<number> {
-  return ds.transaction(async (m) => {
+  const written = await ds.transaction(async (m) => {
     await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
     await lockPairStreams(m, pairStreamIds(rows));
     return MatchTableRebuild.within(m, ds, async (rebuild) => {
@@ -88,6 +91,8 @@ async function rebuildAsMatcher(ds: DataSource, rows: readonly ScoredPair[]): Pr
       return n;
     });
   });
+  await validateMatchesReferences(ds);
+  return written;
 }
 
 /**

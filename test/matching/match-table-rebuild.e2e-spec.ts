@@ -356,6 +356,50 @@ describe('full re-match rebuilds the matches table', () => {
     ).rejects.toBe(rollback);
   });
 
+  it('re-adds the references to matches unchecked in the swap and checks them after the commit', async () => {
+    await matching.fullRematch(); // a store to carry over
+    const references = async (q: { query: DataSource['query'] }) =>
+      (await q.query(
+        `SELECT conrelid::regclass::text || '.' || conname AS name, convalidated AS valid FROM pg_constraint
+         WHERE contype = 'f' AND confrelid = 'matches'::regclass ORDER BY 1`,
+      )) as { name: string; valid: boolean }[];
+    const before = await catalog();
+    const stored = await references(db);
+    expect(stored.length).toBeGreaterThanOrEqual(5);
+    expect(stored.every((r) => r.valid)).toBe(true);
+    // In the run's transaction after the swap: every reference is back, none has read its rows yet.
+    const rollback = new Error('rolled back on purpose');
+    await expect(
+      db.transaction(async (m) => {
+        await MatchTableRebuild.within(m, db, async (rebuild) => {
+          await rebuild.finish(m);
+          expect(rebuild.exclusiveSince).not.toBeNull();
+          expect(await references(m)).toEqual(stored.map((r) => ({ name: r.name, valid: false })));
+          throw rollback;
+        });
+      }),
+    ).rejects.toBe(rollback);
+    expect(await catalog()).toEqual(before);
+
+    // A run that stopped between its commit and the check left a reference unchecked: the next run
+    // re-adds it once (not "NOT VALID NOT VALID") and checks it with the others.
+    const [{ definition }] = (await db.query(
+      `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+       WHERE conname = 'notifications_match_id_fkey'`,
+    )) as { definition: string }[];
+    await db.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_match_id_fkey,
+      ADD CONSTRAINT notifications_match_id_fkey ${definition} NOT VALID`);
+    expect((await references(db)).filter((r) => !r.valid).map((r) => r.name)).toEqual([
+      'notifications.notifications_match_id_fkey',
+    ]);
+    const result = await matching.fullRematch();
+    expect(await catalog()).toEqual(before);
+    expect((await references(db)).every((r) => r.valid)).toBe(true);
+    // Readers wait from the swap's lock to the commit only, a part of the indexes, swap and commit.
+    expect(result.exclusiveMs).toBeGreaterThan(0);
+    expect(result.exclusiveMs).toBeLessThan(result.swapMs);
+  });
+
   it('waits for a reader that holds matches without waiting for the run, and cancels nothing', async () => {
     await matching.fullRematch(); // a store to read
     const reader = new Client({ connectionString: config.DATABASE_URL });

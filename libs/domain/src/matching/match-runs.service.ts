@@ -115,7 +115,8 @@ export class MatchRunsService {
         `match run ${runId}: ${result.streams} streams, ${result.qualifying} qualifying pairs, ${result.kept} kept, ` +
           `${result.written} rows written in ${Math.round(result.totalMs)} ms ` +
           `(snapshot ${Math.round(result.snapshotMs)} ms, scoring ${Math.round(result.computeMs)} ms, ` +
-          `writes ${Math.round(result.writeMs)} ms, then indexes and swap ${Math.round(result.swapMs)} ms, finish and commit ${Math.round(result.finishMs)} ms, ` +
+          `writes ${Math.round(result.writeMs)} ms, then indexes, swap and commit ${Math.round(result.swapMs)} ms ` +
+          `(readers held up ${Math.round(result.exclusiveMs)} ms), references checked ${Math.round(result.validateMs)} ms, ` +
           `garbage collection ${Math.round(result.gcMs)} ms)`,
       );
       return toView(finished);

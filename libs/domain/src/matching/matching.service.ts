@@ -7,7 +7,7 @@ import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
 import { ScoringPool } from './full-match.pool';
 import { MatchStateCache } from './match-state.cache';
-import { MatchTableRebuild } from './match-table-rebuild';
+import { MatchTableRebuild, validateMatchesReferences } from './match-table-rebuild';
 import {
   deleteProposed,
   lockExistingStreams,
@@ -145,11 +145,17 @@ export interface FullRematchResult {
   writeMs: number;
   /**
    * After the scoring and the writes queued by then: carrying the remaining stored rows over, building
-   * the new table's indexes (the last floors are written meanwhile) and swapping the tables.
+   * the new table's indexes (meanwhile the last floors are written, then matched_version and the final
+   * catch-up), swapping the tables and the commit.
    */
   swapMs: number;
-  /** matched_version, the final catch-up and the commit. */
-  finishMs: number;
+  /**
+   * From the swap's exclusive lock to the commit: readers of matches (and of the tables referencing it)
+   * wait this long.
+   */
+  exclusiveMs: number;
+  /** Checking the references to matches after the commit (validateMatchesReferences). */
+  validateMs: number;
   /** The full garbage collection after the commit. */
   gcMs: number;
   totalMs: number;
@@ -592,8 +598,8 @@ export class MatchingService {
     let computeMs = 0;
     let snapshotMs = 0;
     let writeMs = 0;
-    let swapMs = 0;
-    let finishStarted = 0;
+    let swapStarted = 0;
+    let exclusiveSince: number | null = null;
     let streamCount = 0;
     const totals: RunTotals = { qualifying: 0, scored: 0, kept: 0 };
     // One locked transaction: incremental jobs wait, and the processed state, the matches and
@@ -638,15 +644,18 @@ export class MatchingService {
           // The floors still being worked out (in a scoring thread) or written go on, on this
           // connection, while the new table's indexes are built on two others; the swap comes last.
           await writes.drain();
-          const swapStarted = performance.now();
+          swapStarted = performance.now();
           const [indexed, floored] = await Promise.allSettled([
             rebuild.buildIndexes(),
-            Promise.all(floorWrites).then(() => writes.drain()),
+            Promise.all(floorWrites)
+              .then(() => writes.drain())
+              .then(() => this.finishRun(m, streams)),
           ]);
           if (indexed.status === 'rejected') throw indexed.reason;
           if (floored.status === 'rejected') throw floored.reason;
+          // The swap comes last, so that the commit follows it at once: from its lock on, readers wait.
           await rebuild.swap(m);
-          swapMs = performance.now() - swapStarted;
+          exclusiveSince = rebuild.exclusiveSince;
         } finally {
           // Never leave a statement of this transaction in flight behind an error.
           await writes.settle();
@@ -655,18 +664,15 @@ export class MatchingService {
         writeMs = writes.busyMs;
         return writes.written;
       });
-      finishStarted = performance.now();
-      await m.query(
-        `UPDATE streams s SET matched_version = t.version
-         FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
-         WHERE s.id = t.id AND s.version = t.version AND s.matched_version <> t.version`,
-        [streams.map((s) => s.id), streams.map((s) => s.version)],
-      );
-      // Every stream's floors moved: take them in now, so the next incremental job does not pay for it.
-      await this.state.sync(m);
       return count;
     });
-    const finishMs = performance.now() - finishStarted;
+    const committed = performance.now();
+    const swapMs = committed - swapStarted;
+    const exclusiveMs = exclusiveSince === null ? 0 : committed - exclusiveSince;
+    // The references the swap re-added unchecked (see MatchTableRebuild.swap), checked without blocking.
+    const validateStarted = performance.now();
+    await validateMatchesReferences(this.db);
+    const validateMs = performance.now() - validateStarted;
     // The run leaves gigabytes of garbage (its pairs, the write parameters): collected now, in one go,
     // rather than by concurrent marking during the jobs that come next.
     const gcStarted = performance.now();
@@ -682,10 +688,27 @@ export class MatchingService {
       snapshotMs,
       writeMs,
       swapMs,
-      finishMs,
+      exclusiveMs,
+      validateMs,
       gcMs,
       totalMs: performance.now() - started,
     };
+  }
+
+  /**
+   * The run's last writes outside the matches table, once every floor is written: matched_version of
+   * the streams it matched, and the catch-up of the in-memory state (every stream's floors moved: taken
+   * in now, so the next incremental job does not pay for it). Neither reads matches, so both go before
+   * the swap, while the indexes are built, instead of inside its exclusive lock.
+   */
+  private async finishRun(m: EntityManager, streams: readonly MatchableStream[]): Promise<void> {
+    await m.query(
+      `UPDATE streams s SET matched_version = t.version
+       FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
+       WHERE s.id = t.id AND s.version = t.version AND s.matched_version <> t.version`,
+      [streams.map((s) => s.id), streams.map((s) => s.version)],
+    );
+    await this.state.sync(m);
   }
 
   /**
