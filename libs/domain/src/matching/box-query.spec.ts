@@ -15,11 +15,20 @@ describe('BoxQuery', () => {
           for (const [x, y] of points) index.add(x, y);
           index.finish();
           const query = new BoxQuery();
+          const byPosition = new BoxQuery(true);
           for (const [[x1, y1], [x2, y2]] of boxes) {
             const box = [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)] as const;
+            const expected = index.range(...box).sort((a, b) => a - b);
             const n = query.run(index, ...box);
-            const found = [...query.ids.subarray(0, n)].sort((a, b) => a - b);
-            expect(found).toEqual(index.range(...box).sort((a, b) => a - b));
+            expect([...query.ids.subarray(0, n)].sort((a, b) => a - b)).toEqual(expected);
+            // Positions in the index's order: the ids at those positions, each point inside the box.
+            const m = byPosition.run(index, ...box);
+            const positions = [...byPosition.ids.subarray(0, m)];
+            expect(positions.map((at) => index.ids[at]).sort((a, b) => a - b)).toEqual(expected);
+            for (const at of positions) {
+              const [x, y] = points[index.ids[at]];
+              expect([index.coords[2 * at], index.coords[2 * at + 1]]).toEqual([x, y]);
+            }
           }
         },
       ),
