@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { AppConfig, JobQueue } from '@symbiose/core';
+import { AppConfig, JobName, JobQueue } from '@symbiose/core';
 import { MatchingService, pairKey, ScoredPair } from '@symbiose/domain';
 import { MatchTableRebuild } from '@symbiose/domain/matching/match-table-rebuild';
 import { PIPELINED_STATEMENT_ROWS } from '@symbiose/domain/matching/match-writer';
@@ -381,17 +381,27 @@ describe('full re-match rebuilds the matches table', () => {
     ).rejects.toBe(rollback);
     expect(await catalog()).toEqual(before);
 
-    // A run that stopped between its commit and the check left a reference unchecked: the next run
-    // re-adds it once (not "NOT VALID NOT VALID") and checks it with the others.
+    // A run that stopped between its commit and the check left a reference unchecked: the sweeper
+    // checks it; the next run re-adds it once (not "NOT VALID NOT VALID") and checks it with the others.
     const [{ definition }] = (await db.query(
       `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
        WHERE conname = 'notifications_match_id_fkey'`,
     )) as { definition: string }[];
-    await db.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_match_id_fkey,
-      ADD CONSTRAINT notifications_match_id_fkey ${definition} NOT VALID`);
+    const leaveUnchecked = () =>
+      db.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_match_id_fkey,
+        ADD CONSTRAINT notifications_match_id_fkey ${definition} NOT VALID`);
+    await leaveUnchecked();
     expect((await references(db)).filter((r) => !r.valid).map((r) => r.name)).toEqual([
       'notifications.notifications_match_id_fkey',
     ]);
+    await worker.get(JobQueue).add(JobName.SweepDirtyStreams, {});
+    await pollUntil(async () => (await references(db)).every((r) => r.valid) || undefined, {
+      timeoutMs: 20_000,
+      intervalMs: 20,
+      what: 'the sweeper to validate the reference',
+    });
+    expect(await catalog()).toEqual(before);
+    await leaveUnchecked();
     const result = await matching.fullRematch();
     expect(await catalog()).toEqual(before);
     expect((await references(db)).every((r) => r.valid)).toBe(true);

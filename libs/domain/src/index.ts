@@ -17,6 +17,7 @@ export * from './matching/pair-ranking';
 export * from './matching/rank-floors';
 export * from './matching/full-match';
 export * from './matching/full-match.pool';
+export { validateMatchesReferences } from './matching/match-table-rebuild';
 export * from './matching/matching.types';
 export * from './matching/pair-scoring';
 export * from './matching/rejections.service';

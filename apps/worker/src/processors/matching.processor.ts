@@ -6,6 +6,7 @@ import {
   findDirtyStreams,
   MatchingService,
   MatchRunsService,
+  validateMatchesReferences,
 } from '@symbiose/domain';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -38,8 +39,9 @@ export class MatchingProcessor {
   /**
    * The outbox relay: re-enqueues every stream whose matches lag its version. Its job ids carry the
    * sweep slot, so a stream whose earlier job failed for good is still retried. It also delivers
-   * match notifications a full re-match queued and did not get to deliver (a crash after its commit),
-   * and applies the deferred writes of a job that died between its two transactions.
+   * match notifications a full re-match queued and did not get to deliver, validates the references
+   * to matches its swap re-added unchecked (both left by a crash after its commit), and applies the
+   * deferred writes of a job that died between its two transactions.
    */
   @JobHandler(JobName.SweepDirtyStreams)
   async sweepDirtyStreams() {
@@ -59,7 +61,10 @@ export class MatchingProcessor {
     const due = await this.runs.requestIfVersionsChanged();
     if (due) this.logger.log(`engine or factor set changed: full re-match ${due.id} requested`);
     const notified = await deliverQueuedProposals(this.db);
-    return { enqueued: dirty.length, notified };
+    const validated = await validateMatchesReferences(this.db);
+    if (validated)
+      this.logger.warn(`validated ${validated} references to matches a full re-match left unchecked`);
+    return { enqueued: dirty.length, notified, referencesValidated: validated };
   }
 
   @JobHandler(JobName.MatchRun)
