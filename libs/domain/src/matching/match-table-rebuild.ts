@@ -583,17 +583,22 @@ async function describeMatchesTable(m: EntityManager): Promise<MatchesTableSchem
 
 /**
  * Checks the rows of every foreign key to matches that is NOT VALID (all of them after a swap, see
- * MatchTableRebuild.swap; any a stopped run left behind) and marks it valid, one autocommitted
- * statement each. A validation takes a SHARE UPDATE EXCLUSIVE lock on the referencing table and a ROW
- * SHARE lock on matches: reads and writes of both go on meanwhile. Returns the references validated.
+ * MatchTableRebuild.swap; any a stopped run left behind) and marks it valid, a transaction each. A
+ * validation takes a SHARE UPDATE EXCLUSIVE lock on the referencing table and a ROW SHARE lock on
+ * matches: reads and writes of both go on meanwhile. It waits at most `lockTimeout` for its locks (a
+ * vacuum of the referencing table holds the same one); one that gives up fails, and the sweeper tries
+ * again. Returns the references validated.
  */
-export async function validateMatchesReferences(db: DataSource): Promise<number> {
+export async function validateMatchesReferences(db: DataSource, lockTimeout = '5s'): Promise<number> {
   const pending = (await db.query(
     `SELECT conrelid::regclass::text AS table, conname AS name FROM pg_constraint
      WHERE contype = 'f' AND confrelid = 'matches'::regclass AND NOT convalidated ORDER BY 1, 2`,
   )) as { table: string; name: string }[];
   for (const ref of pending) {
-    await db.query(`ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`);
+    await db.transaction(async (m) => {
+      await m.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
+      await m.query(`ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`);
+    });
   }
   return pending.length;
 }
