@@ -1,28 +1,23 @@
 import type KDBush from 'kdbush';
 
 /**
- * kdbush's `range` without its result array: the ids inside a box go into one reusable typed array.
- * A full re-match runs a box query per stream and reads tens of millions of ids; a fresh array per
- * query was a tenth of the run in the garbage collector. Same traversal as kdbush 4's `range`.
- *
- * With `positions`, what it finds are the items' positions in the index's own sorted order (where
- * `index.ids[position]` is the id) instead of their ids: a caller that keeps its items' data in that
- * order reads the items of a box from a few runs of neighbouring memory (the index's leaves) rather
- * than from all over its arrays.
+ * kdbush's `range` without its result array, reporting positions: what it finds inside a box are the
+ * items' positions in the index's own sorted order (`index.ids[position]` is the id), in one reusable
+ * typed array. A full re-match runs a box query per stream and reads tens of millions of them (a fresh
+ * array per query was a tenth of the run in the garbage collector), and keeps its items' data in the
+ * index's order, so the items of a box are a few runs of neighbouring memory (the index's leaves)
+ * rather than spread over its arrays. Same traversal as kdbush 4's `range`.
  */
 export class BoxQuery {
-  /** The ids (or positions) found by the last `run`, in `ids[0..count)`. */
-  ids = new Int32Array(1024);
+  /** The positions found by the last `run`, in `found[0..count)`. */
+  found = new Int32Array(1024);
   private readonly stack = new Int32Array(3 * 2 * 64);
-
-  constructor(private readonly positions = false) {}
 
   /** Finds the items of a finished index inside [minX, maxX] × [minY, maxY]; returns how many. */
   run(index: KDBush, minX: number, minY: number, maxX: number, maxY: number): number {
     const { ids, coords, nodeSize } = index;
-    const byPosition = this.positions;
     const stack = this.stack;
-    let out = this.ids;
+    let out = this.found;
     let count = 0;
     if (ids.length === 0) return 0;
     stack[0] = 0;
@@ -38,7 +33,7 @@ export class BoxQuery {
         for (let i = left; i <= right; i++) {
           const x = coords[2 * i];
           const y = coords[2 * i + 1];
-          if (x >= minX && x <= maxX && y >= minY && y <= maxY) out[count++] = byPosition ? i : ids[i];
+          if (x >= minX && x <= maxX && y >= minY && y <= maxY) out[count++] = i;
         }
         continue;
       }
@@ -47,7 +42,7 @@ export class BoxQuery {
       const y = coords[2 * m + 1];
       if (x >= minX && x <= maxX && y >= minY && y <= maxY) {
         if (count === out.length) out = this.grow(count + 1);
-        out[count++] = byPosition ? m : ids[m];
+        out[count++] = m;
       }
       if (axis === 0 ? minX <= x : minY <= y) {
         stack[sp++] = left;
@@ -64,11 +59,11 @@ export class BoxQuery {
   }
 
   private grow(atLeast: number): Int32Array<ArrayBuffer> {
-    let size = this.ids.length * 2;
+    let size = this.found.length * 2;
     while (size < atLeast) size *= 2;
     const next = new Int32Array(size);
-    next.set(this.ids);
-    this.ids = next;
+    next.set(this.found);
+    this.found = next;
     return next;
   }
 }

@@ -268,8 +268,8 @@ const YIELD_EVERY_MS = 10;
 
 /**
  * One candidate partition of one direction, with what the candidate loop reads per stream in flat
- * arrays (by position in the index's order, see partitionOfStreams): company as a number, quantity, per-unit score ceiling, position and
- * (CO2, hydrogen) purity.
+ * arrays (by position in the index's order, see partitionOfStreams): company as a number, quantity,
+ * per-unit score ceiling, position and (CO2, hydrogen) purity.
  */
 interface Partition {
   streams: MatchableStream[];
@@ -350,9 +350,9 @@ interface StreamCodes {
 /**
  * One tier: the streams at `ordinals` (positions in `streams`) with their index and flat arrays. The
  * streams and arrays are in the index's own order (a stream's number in the partition is its position
- * there, what a `positions` BoxQuery finds): the streams of one box are then a few runs of neighbours
- * in every array, where in the tier's order (by quantity) each was a cache miss of its own (heat's
- * scoring 16.0 → 14.2 s in the bench region, the kept pairs the same).
+ * there, what a BoxQuery finds): the streams of one box are then a few runs of neighbours in every
+ * array, where in the tier's order (by quantity) each was a cache miss of its own (heat alone in the
+ * bench region: 14.3–15.0 → 13.2–13.7 s, the kept pairs the same).
  */
 function partitionOfStreams(
   streams: readonly MatchableStream[],
@@ -676,7 +676,7 @@ export async function matchFromScratch(
   const firstPass = Math.max(1, k * FIRST_PASS_FACTOR);
   const heatCeiling = heatPairCeiling(CURRENT_FACTOR_SET);
   // Positions in each tier's index order, the order of its arrays (see partitionOfStreams).
-  const boxQuery = new BoxQuery(true);
+  const boxQuery = new BoxQuery();
   // A stream's candidate tiers (over its counterpart partitions) in the order they are looked at.
   const tierOrder: Partition[] = [];
   const tierBound: number[] = [];
@@ -757,13 +757,13 @@ export async function matchFromScratch(
           const found = boxQuery.run(p.index, box.minLon, box.minLat, box.maxLon, box.maxLat);
           if (top.full && bound < top.scores[0]) {
             // No pair with this tier can enter: its candidates are left unscored as a whole.
-            skipped += othersAmong(p, boxQuery.ids, found, company);
+            skipped += othersAmong(p, boxQuery.found, found, company);
             continue;
           }
           skipped += collectCandidates(
             scratch,
             p,
-            boxQuery.ids,
+            boxQuery.found,
             found,
             isSupply,
             company,
