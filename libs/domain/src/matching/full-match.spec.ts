@@ -100,6 +100,47 @@ describe('matchFromScratch', () => {
     // 1.4 million candidate pairs brute-forced: 2–5 s on 2 cores.
   }, 30_000);
 
+  it('bounds groups of a quantity tier by their per-unit ceiling, and keeps what brute force keeps', async () => {
+    // Small supplies against large demands: every quantity tier bounds a supply's pairs the same, by its
+    // own quantity. The demands' boilers (gas, Belgian or Dutch electric) set three per-unit ceilings,
+    // so each tier of 256 or more demands is split in three groups bounded apart.
+    const specs = fc.sample(
+      fc.record({
+        lat: fc.double({ min: 51.05, max: 51.15, noNaN: true }),
+        lon: fc.double({ min: 3.75, max: 3.85, noNaN: true }),
+        magnitude: fc.double({ min: 0, max: 1, noNaN: true }),
+        temp: fc.double({ min: 60, max: 120, noNaN: true }),
+      }),
+      { seed: 11, numRuns: 1800 },
+    );
+    const streams: MatchableStream[] = specs.map((x, i) => {
+      const supply = i % 2 === 0;
+      const s = heatStream(
+        i,
+        supply ? 'supply' : 'demand',
+        x.lat,
+        x.lon,
+        (supply ? 10 : 1000) * 10 ** x.magnitude,
+        x.temp,
+      );
+      const country = i % 3 === 0 ? 'NL' : 'BE';
+      return {
+        ...s,
+        site: { ...s.site, country },
+        currentSource: supply ? null : i % 3 === 1 ? 'natural_gas_boiler' : 'electric_boiler',
+      };
+    });
+    const { all } = bruteForce(streams, 1);
+    for (const k of [1, 5]) {
+      const expected = selectKeptPairs(all, k);
+      const result = await matchFromScratch(streams, k);
+      expect(new Set(result.kept.map((p) => pairKey(p.supplyId, p.demandId)))).toEqual(expected);
+      expect(result.kept).toHaveLength(expected.size);
+      expect(result.scored + result.skipped).toBe(2 * 900 * 900);
+      expect(result.scored).toBeLessThan(0.05 * 2 * 900 * 900);
+    }
+  }, 30_000);
+
   it('skips candidates that cannot enter a top K, hands final pairs over in batches, and keeps the same set', async () => {
     // 60 supplies and 60 demands in one zone, quantities spread over three orders of magnitude.
     const streams: MatchableStream[] = [];
