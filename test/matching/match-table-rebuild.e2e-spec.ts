@@ -86,6 +86,19 @@ describe('full re-match rebuilds the matches table', () => {
     return rows.map((r) => r.d);
   }
 
+  /** Ids of the rows that are not proposals, read through matches_status_idx alone (sorted). */
+  async function actedOnThroughStatusIndex(): Promise<string[]> {
+    return db.transaction(async (m) => {
+      await m.query(`SET LOCAL enable_seqscan = off`);
+      await m.query(`SET LOCAL enable_bitmapscan = off`);
+      const sql = `SELECT id FROM matches WHERE status <> 'proposed' ORDER BY status, score DESC, energy_saved_mwh DESC`;
+      const plan = JSON.stringify(await m.query(`EXPLAIN (FORMAT JSON) ${sql}`));
+      expect(plan).toContain('matches_status_idx');
+      const rows = (await m.query(sql)) as { id: string }[];
+      return rows.map((r) => r.id).sort();
+    });
+  }
+
   /** The stored proposed matches that qualify, pair key → score. */
   async function qualifyingProposed(): Promise<Map<string, number>> {
     const rows = (await db.query(
@@ -206,6 +219,12 @@ describe('full re-match rebuilds the matches table', () => {
     expect(await qualifyingProposed()).toEqual(await fromScratch(db, K));
     expect(await expectStoredFloorsAgree(db, K)).toBeGreaterThan(0);
     expect(await catalog()).toEqual(before);
+    // The index of acted-on rows, built on the empty new table before the fill, holds exactly them.
+    const actedOn = (
+      (await db.query(`SELECT id FROM matches WHERE status <> 'proposed' ORDER BY id`)) as { id: string }[]
+    ).map((r) => r.id);
+    expect(actedOn.length).toBeGreaterThan(0);
+    expect(await actedOnThroughStatusIndex()).toEqual(actedOn);
     // A further run changes nothing: the expired and the stale rows are carried over as they are.
     const rowsBefore = (await db.query(`SELECT * FROM matches ORDER BY id`)) as { computed_at: Date }[];
     await matching.fullRematch();

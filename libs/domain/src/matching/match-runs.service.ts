@@ -117,6 +117,7 @@ export class MatchRunsService {
           `(snapshot ${Math.round(result.snapshotMs)} ms, scoring ${Math.round(result.computeMs)} ms, ` +
           `writes ${Math.round(result.writeMs)} ms, then indexes, swap and commit ${Math.round(result.swapMs)} ms ` +
           `(readers held up ${Math.round(result.exclusiveMs)} ms), references checked ${Math.round(result.validateMs)} ms, ` +
+          `statistics ${Math.round(result.analyzeMs)} ms, ` +
           `garbage collection ${Math.round(result.gcMs)} ms)`,
       );
       return toView(finished);

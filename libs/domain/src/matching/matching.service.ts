@@ -7,7 +7,7 @@ import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
 import { ScoringPool } from './full-match.pool';
 import { MatchStateCache } from './match-state.cache';
-import { MatchTableRebuild, validateMatchesReferences } from './match-table-rebuild';
+import { analyzeMatches, MatchTableRebuild, validateMatchesReferences } from './match-table-rebuild';
 import {
   deleteProposed,
   lockExistingStreams,
@@ -156,6 +156,8 @@ export interface FullRematchResult {
   exclusiveMs: number;
   /** Checking the references to matches after the commit (validateMatchesReferences). */
   validateMs: number;
+  /** Taking the statistics of matches after the commit (analyzeMatches). */
+  analyzeMs: number;
   /** The full garbage collection after the commit. */
   gcMs: number;
   totalMs: number;
@@ -676,6 +678,12 @@ export class MatchingService {
       this.logger.warn(`references to matches left for the sweeper to check: ${err.message}`),
     );
     const validateMs = performance.now() - validateStarted;
+    // The new table's statistics, likewise after the commit (see analyzeMatches).
+    const analyzeStarted = performance.now();
+    await analyzeMatches(this.db).catch((err: Error) =>
+      this.logger.warn(`statistics of matches left to autovacuum: ${err.message}`),
+    );
+    const analyzeMs = performance.now() - analyzeStarted;
     // The run leaves gigabytes of garbage (its pairs, the write parameters): collected now, in one go,
     // rather than by concurrent marking during the jobs that come next.
     const gcStarted = performance.now();
@@ -693,6 +701,7 @@ export class MatchingService {
       swapMs,
       exclusiveMs,
       validateMs,
+      analyzeMs,
       gcMs,
       totalMs: performance.now() - started,
     };
