@@ -42,6 +42,8 @@ export {
   distanceFreeRoutePerKm,
   heatPairCeiling,
   heatUnitCeiling,
+  heatDistanceCeiling,
+  heatPumpingPerUnitKm,
   type HeatPairCeiling,
   pairCeilingOf,
   pairScoreCeiling,

@@ -20,7 +20,9 @@ import {
   beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
+  heatDistanceCeiling,
   heatPairCeiling,
+  heatPumpingPerUnitKm,
   pairCeilingOf,
   heatUnitCeiling,
   pairScoreCeiling,
@@ -351,6 +353,53 @@ describe('engine properties', () => {
     );
     expect(turnedAway).toBeGreaterThan(50);
     expect(heatPump).toBeGreaterThan(50);
+  });
+
+  it('heat: net stays under the ceiling less the pumping per unit and chord km; nothing left above 0 is rejected', () => {
+    // Up to about 25 km apart (heat reaches 25 great-circle km).
+    const heatCeiling = heatPairCeiling();
+    let tightened = 0;
+    fc.assert(
+      fc.property(likelyPairs(['heat'], 0.2, 0.3), ([s, d]) => {
+        const temperature = (x: StreamFacts) => {
+          const t = (x.quality as { temperatureC?: unknown }).temperatureC;
+          return typeof t === 'number' ? t : NaN;
+        };
+        const ceiling = pairCeilingOf(
+          heatCeiling,
+          s.annualQuantity,
+          perUnitCeiling(s),
+          temperature(s),
+          d.annualQuantity,
+          perUnitCeiling(d),
+          temperature(d),
+          d.site.country === 'BE',
+        );
+        const [ax, ay, az] = unitVector(s.site.latitude, s.site.longitude);
+        const [bx, by, bz] = unitVector(d.site.latitude, d.site.longitude);
+        const chord = chordKm(ax, ay, az, bx, by, bz);
+        const smaller = Math.min(s.annualQuantity, d.annualQuantity);
+        const withoutPumping = distanceCeiling(ceiling, arrivalLossPerKm('heat'), 0, smaller, chord);
+        const bound = heatDistanceCeiling(
+          ceiling,
+          arrivalLossPerKm('heat'),
+          heatPumpingPerUnitKm(heatCeiling, temperature(s), temperature(d), s.site.country === 'BE'),
+          smaller,
+          chord,
+        );
+        const r = scorePair(s, d);
+        if (bound === -Infinity) {
+          expect(r.ok).toBe(false);
+          return;
+        }
+        if (!r.ok) return;
+        expect(r.netCo2).toBeLessThanOrEqual(bound);
+        // Where the pumping takes a twentieth or more off the ceiling without it.
+        if (bound < 0.95 * withoutPumping) tightened++;
+      }),
+      { numRuns: 4000 },
+    );
+    expect(tightened).toBeGreaterThan(50);
   });
 
   it('same inputs give the same outputs (also from a deep copy)', () => {

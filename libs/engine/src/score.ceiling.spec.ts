@@ -8,6 +8,9 @@ import {
   beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
+  heatDistanceCeiling,
+  heatPairCeiling,
+  heatPumpingPerUnitKm,
   distanceFreeRoutePerKm,
   pairCeilingOf,
   pairScoreCeiling,
@@ -151,6 +154,29 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
     expect(distanceCeiling(5, 0.005 * 1.2, 0, 1e6, 200)).toBe(-Infinity);
     // Nothing exchanged: no rejection for that reason.
     expect(distanceCeiling(2, 0, perKm, 0, 2000)).toBe(2);
+  });
+
+  it("heatPumpingPerUnitKm: pumping per km (0.006 × 1.2) at the supplier's grid, on the share drawn", () => {
+    const h = heatPairCeiling();
+    // Direct (120 °C ≥ 70 + 10 K approach): all that is contracted is drawn.
+    expect(heatPumpingPerUnitKm(h, 120, 70, true)).toBeCloseTo(0.006 * 1.2 * 0.167, 15);
+    expect(heatPumpingPerUnitKm(h, 120, 70, false)).toBeCloseTo(0.006 * 1.2 * 0.349, 15);
+    // Heat pump (60 → 80 °C): COP = 0.5 × 363.15 / (363.15 − 323.15) = 4.539375; drawn 1 − 1/COP.
+    expect(heatPumpingPerUnitKm(h, 60, 80, true)).toBeCloseTo(0.006 * 1.2 * 0.167 * (1 - 1 / 4.539375), 15);
+    // Rejected for its temperatures (a lift above 60 K, no temperature): no tightening.
+    expect(heatPumpingPerUnitKm(h, 20, 100, true)).toBe(0);
+    expect(heatPumpingPerUnitKm(h, NaN, 80, true)).toBe(0);
+  });
+
+  it('heatDistanceCeiling: the ceiling less the pumping on the smaller quantity, times the share that arrives', () => {
+    const perKm = 0.006 * 1.2 * 0.167; // 0.0012024
+    // (100 − 1000 × 0.0012024 × 10) × (1 − 0.006 × 10) = 87.976 × 0.94
+    expect(heatDistanceCeiling(100, 0.006, perKm, 1000, 10)).toBeCloseTo(82.69744, 6);
+    expect(heatDistanceCeiling(100, 0.006, perKm, 1000, 10)).toBeGreaterThan(82.69744 - 1e-6);
+    // Nothing left above 0 after the pumping: the engine finds no saving.
+    expect(heatDistanceCeiling(10, 0.006, perKm, 1000, 10)).toBe(-Infinity);
+    // Without pumping it is distanceCeiling.
+    expect(heatDistanceCeiling(100, 0.006, 0, 1000, 10)).toBe(distanceCeiling(100, 0.006, 0, 1000, 10));
   });
 
   it('pairCeilingOf: -Infinity when the ceiling is not above 0 and both sides have a quantity', () => {

@@ -95,7 +95,8 @@ export function arrivalLossPerKm(
  * A lower bound on what a qualifying pair has deducted per unit exchanged and per great-circle km:
  * water's pumping (water_pipe.pumping_mwh_per_m3_per_km × the pipeline circuity, at the lower of the
  * two grid factors), materials' freight (the cheapest mode's kg CO2 per tonne-km × its circuity, in
- * tonnes). 0 for heat (its loss is a share of what arrives: arrivalLossPerKm), CO2 and hydrogen (no
+ * tonnes). 0 for heat (its loss is a share of what arrives, arrivalLossPerKm, and its pumping depends
+ * on the pair's temperatures, heatPumpingPerUnitKm), CO2 and hydrogen (no
  * per-km term), and under a factor set with a negative number. See `distanceCeiling`.
  */
 export function deductionPerUnitKm(
@@ -189,6 +190,8 @@ export interface HeatPairCeiling {
   readonly carnot: number;
   readonly gridBe: number;
   readonly gridNl: number;
+  /** heat_pipe.pumping_mwh_e_per_mwh_th_per_km × the pipeline circuity; 0 when not `checked`. */
+  readonly pumpingPerKm: number;
 }
 
 /**
@@ -207,7 +210,58 @@ export function heatPairCeiling(factors: FactorSet = CURRENT_FACTOR_SET): HeatPa
     carnot: v[F.CARNOT],
     gridBe: v[F.GRID_BE],
     gridNl: v[F.GRID_NL],
+    pumpingPerKm: nonNegative(C) ? v[F.HEAT_PUMPING] * v[F.CIRC_PIPELINE] : 0,
   };
+}
+
+/**
+ * Heat: a lower bound on the pumping CO2 a pair has deducted per unit delivered and per great-circle
+ * km. The supplier's pumps move the heat drawn into the pipe: all that is contracted without a heat
+ * pump, contracted × (1 − 1/COP) with one, and contracted ≥ delivered; the route is the distance times
+ * the circuity; the electricity is at the supplier's grid. 0 (no tightening) for a pair the engine
+ * rejects for its temperatures (heatUnitCeiling turns those away) and under a factor set with a
+ * negative number. See `heatDistanceCeiling`.
+ */
+export function heatPumpingPerUnitKm(
+  h: HeatPairCeiling,
+  supplyTempC: number,
+  demandTempC: number,
+  supplyInBelgium: boolean,
+): number {
+  const ts = supplyTempC;
+  const td = demandTempC;
+  if (!(h.pumpingPerKm > 0) || !Number.isFinite(ts) || !Number.isFinite(td)) return 0;
+  let drawnShare = 1;
+  if (ts < td + h.approach) {
+    if (td - ts > h.maxLift) return 0;
+    const tCond = td + h.approach + KELVIN;
+    const tEvap = ts - h.approach + KELVIN;
+    const cop = (h.carnot * tCond) / (tCond - tEvap);
+    if (!(cop > 1)) return 0;
+    drawnShare = 1 - 1 / cop;
+  }
+  return h.pumpingPerKm * (supplyInBelgium ? h.gridBe : h.gridNl) * drawnShare;
+}
+
+/**
+ * Heat: `distanceCeiling` with the pumping deducted too. Net = delivered × (per-unit saving) − pumping
+ * CO2 ≤ delivered × (per-unit ceiling − pumpingPerUnitKm × km), and delivered ≤ the smaller quantity
+ * times the share that arrives, so the ceiling (on the smaller quantity) less `quantity` ×
+ * pumpingPerUnitKm × km, times the share that arrives over `distanceKm` (any lower bound of the
+ * distance), bounds it; where that is not above 0 the engine finds no net saving and rejects the pair
+ * (-Infinity). The pumping is taken a hair short for the engine's rounding.
+ */
+export function heatDistanceCeiling(
+  ceiling: number,
+  lossPerKm: number,
+  pumpingPerUnitKm: number,
+  quantity: number,
+  distanceKm: number,
+): number {
+  if (!(pumpingPerUnitKm > 0)) return distanceCeiling(ceiling, lossPerKm, 0, quantity, distanceKm);
+  const left = ceiling - quantity * pumpingPerUnitKm * distanceKm * (1 - 1e-9);
+  const tightened = lossPerKm === 0 ? left : left * arrivalAt(lossPerKm, distanceKm);
+  return noSavingPossible(tightened, quantity) ? -Infinity : tightened;
 }
 
 /**

@@ -8,8 +8,10 @@ import {
   chordKm,
   counterpartPartitions,
   CURRENT_FACTOR_SET,
+  heatDistanceCeiling,
   heatPairCeiling,
   type HeatPairCeiling,
+  heatPumpingPerUnitKm,
   pairCeilingOf,
   pairScoreCeiling,
   partitionOf,
@@ -608,13 +610,20 @@ function collectCandidates(
     let ceiling = ceilingScore;
     if (byDistance) {
       const other = p.quantity[id];
-      ceiling = distanceCeiling(
-        ceilingScore,
-        lossPerKm,
-        deductionPerKm,
-        quantity < other ? quantity : other,
-        km,
-      );
+      const smaller = quantity < other ? quantity : other;
+      // Heat: the supplier's pumping too (heatDistanceCeiling), near as much per km as the pipe's loss.
+      ceiling =
+        heat === null
+          ? distanceCeiling(ceilingScore, lossPerKm, deductionPerKm, smaller, km)
+          : heatDistanceCeiling(
+              ceilingScore,
+              lossPerKm,
+              isSupply
+                ? heatPumpingPerUnitKm(heat, temperature, p.temperature[id], belgium)
+                : heatPumpingPerUnitKm(heat, p.temperature[id], temperature, p.belgium[id] === 1),
+              smaller,
+              km,
+            );
       if (ceiling === -Infinity) {
         skipped++;
         continue;
@@ -644,9 +653,10 @@ const FIRST_PASS_FACTOR = 2;
  * so each stream finds its top K on its own: supplies first, then demands, each against the
  * counterparts inside its reach box. A stream scores the 2K candidates with the highest score ceilings
  * first; once K pairs qualify, a candidate whose ceiling (heat: tightened by the temperatures; heat,
- * water and materials: by what they lose over the chord distance, distanceCeiling) is below the K-th
- * best cannot enter and is not scored. A demand's pairs
- * that are in their supply's top K already are not kept twice. Scoring goes into one reusable buffer
+ * water and materials: by what they lose over the chord distance, distanceCeiling; heat also by its
+ * pumping, heatDistanceCeiling, which halves the heat pairs scored) is below the K-th best cannot
+ * enter and is not scored. A demand's pairs that are in their supply's top K already are not kept
+ * twice. Scoring goes into one reusable buffer
  * and a pair object is only made when it enters a top K (and reused once evicted), so dense regions
  * cost little garbage.
  */

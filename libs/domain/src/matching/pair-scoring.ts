@@ -8,7 +8,10 @@ import {
   chordKm,
   deductionPerUnitKm,
   distanceCeiling,
+  heatDistanceCeiling,
   heatPairCeiling,
+  type HeatPairCeiling,
+  heatPumpingPerUnitKm,
   pairCeilingOf,
   perUnitCeiling,
   purityPctOf,
@@ -342,14 +345,21 @@ export function scoreAgainstBounded(
     }
     const floor = d[r + CandidateTable.FLOORS_K] === k ? d[r + CandidateTable.KTH_BEST] : -Infinity;
     if (floor === -Infinity || stored) {
-      if (!stored && ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm) === -Infinity) {
+      if (
+        !stored &&
+        ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm, heatCeiling, isSupply) ===
+          -Infinity
+      ) {
         skipped++; // nothing above 0 is left over that distance: the engine rejects it
         continue;
       }
       score(i, -Infinity);
       continue;
     }
-    if (ceiling >= floor && ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm) >= floor) {
+    if (
+      ceiling >= floor &&
+      ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm, heatCeiling, isSupply) >= floor
+    ) {
       score(i, floor);
     } else {
       later.push(i);
@@ -362,7 +372,17 @@ export function scoreAgainstBounded(
   // candidates more, for 50 kept).
   const tightened = new Float64Array(later.length);
   for (let j = 0; j < later.length; j++) {
-    tightened[j] = ceilingAt(laterCeilings[j], self, quantity, d, later[j] * n, lossPerKm, deductionPerKm);
+    tightened[j] = ceilingAt(
+      laterCeilings[j],
+      self,
+      quantity,
+      d,
+      later[j] * n,
+      lossPerKm,
+      deductionPerKm,
+      heatCeiling,
+      isSupply,
+    );
   }
   let first = -Infinity;
   if (later.length > 2 * k) first = tightened.slice().sort()[later.length - 2 * k];
@@ -416,16 +436,20 @@ function ceilingAt(
   r: number,
   lossPerKm: number,
   deductionPerKm: number,
+  heat: HeatPairCeiling | null,
+  isSupply: boolean,
 ): number {
   if (lossPerKm === 0 && deductionPerKm === 0) return ceiling;
   const other = d[r + CandidateTable.QUANTITY];
-  return distanceCeiling(
-    ceiling,
-    lossPerKm,
-    deductionPerKm,
-    quantity < other ? quantity : other,
-    chordTo(a, d, r),
-  );
+  const smaller = quantity < other ? quantity : other;
+  if (heat === null) return distanceCeiling(ceiling, lossPerKm, deductionPerKm, smaller, chordTo(a, d, r));
+  // Heat: the supplier's pumping too (heatDistanceCeiling).
+  const t = d[r + CandidateTable.TEMPERATURE];
+  const inBelgium = d[r + CandidateTable.BELGIUM] === 1;
+  const pumping = isSupply
+    ? heatPumpingPerUnitKm(heat, a.temperature, t, a.belgium)
+    : heatPumpingPerUnitKm(heat, t, a.temperature, inBelgium);
+  return heatDistanceCeiling(ceiling, lossPerKm, pumping, smaller, chordTo(a, d, r));
 }
 
 /** The chord (km) from the stream to the candidate in row offset `r` of `d`: a lower bound of their distance. */
