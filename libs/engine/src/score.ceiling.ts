@@ -228,18 +228,10 @@ export function heatPumpingPerUnitKm(
   demandTempC: number,
   supplyInBelgium: boolean,
 ): number {
-  const ts = supplyTempC;
-  const td = demandTempC;
-  if (!(h.pumpingPerKm > 0) || !Number.isFinite(ts) || !Number.isFinite(td)) return 0;
-  let drawnShare = 1;
-  if (ts < td + h.approach) {
-    if (td - ts > h.maxLift) return 0;
-    const tCond = td + h.approach + KELVIN;
-    const tEvap = ts - h.approach + KELVIN;
-    const cop = (h.carnot * tCond) / (tCond - tEvap);
-    if (!(cop > 1)) return 0;
-    drawnShare = 1 - 1 / cop;
-  }
+  if (!(h.pumpingPerKm > 0)) return 0;
+  const cop = heatPumpCop(h, supplyTempC, demandTempC);
+  if (Number.isNaN(cop)) return 0;
+  const drawnShare = cop === 0 ? 1 : 1 - 1 / cop;
   return h.pumpingPerKm * (supplyInBelgium ? h.gridBe : h.gridNl) * drawnShare;
 }
 
@@ -280,17 +272,27 @@ export function heatUnitCeiling(
   demandCeiling: number,
   demandInBelgium: boolean,
 ): number {
+  const cop = heatPumpCop(h, supplyTempC, demandTempC);
+  if (Number.isNaN(cop)) return -Infinity;
+  if (cop === 0 || !h.checked) return demandCeiling;
+  return demandCeiling - (demandInBelgium ? h.gridBe : h.gridNl) / cop;
+}
+
+/**
+ * The COP of the receiver's heat pump for a pair's temperatures, the engine's own expressions
+ * (heat.savings): 0 for a direct exchange (no heat pump), NaN where the engine rejects the pair for
+ * its temperatures (not numbers, a lift above heat_pump.max_lift_k, a COP not above 1).
+ */
+function heatPumpCop(h: HeatPairCeiling, supplyTempC: number, demandTempC: number): number {
   const ts = supplyTempC;
   const td = demandTempC;
-  if (!Number.isFinite(ts) || !Number.isFinite(td)) return -Infinity;
-  if (ts >= td + h.approach) return demandCeiling;
-  if (td - ts > h.maxLift) return -Infinity;
+  if (!Number.isFinite(ts) || !Number.isFinite(td)) return NaN;
+  if (ts >= td + h.approach) return 0;
+  if (td - ts > h.maxLift) return NaN;
   const tCond = td + h.approach + KELVIN;
   const tEvap = ts - h.approach + KELVIN;
   const cop = (h.carnot * tCond) / (tCond - tEvap);
-  if (!(cop > 1)) return -Infinity;
-  if (!h.checked) return demandCeiling;
-  return demandCeiling - (demandInBelgium ? h.gridBe : h.gridNl) / cop;
+  return cop > 1 ? cop : NaN;
 }
 
 /** Relative margin over the ceiling: the engine's float results differ from the exact math by ~1e-15. */
