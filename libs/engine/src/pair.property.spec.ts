@@ -22,6 +22,7 @@ import {
   distanceCeiling,
   heatDistanceCeiling,
   heatPairCeiling,
+  type HeatPairCeiling,
   heatPumpingPerUnitKm,
   pairCeilingOf,
   heatUnitCeiling,
@@ -159,6 +160,25 @@ const likelyPairs = (categories: readonly Category[], maxDLat: number, maxDLon: 
   );
 
 const arbLikelyPair = likelyPairs(CATEGORIES, 0.15, 0.2);
+
+/** A stream's temperature as the matchers read it (NaN when it is not a number). */
+const temperature = (x: StreamFacts) => {
+  const t = (x.quality as { temperatureC?: unknown }).temperatureC;
+  return typeof t === 'number' ? t : NaN;
+};
+
+/** The pair's score ceiling as both matchers work it out per candidate (pairCeilingOf). */
+const matcherCeiling = (heat: HeatPairCeiling | null, s: StreamFacts, d: StreamFacts) =>
+  pairCeilingOf(
+    heat,
+    s.annualQuantity,
+    perUnitCeiling(s),
+    temperature(s),
+    d.annualQuantity,
+    perUnitCeiling(d),
+    temperature(d),
+    d.site.country === 'BE',
+  );
 const arbAny = fc.oneof(arbPair, arbLikelyPair);
 
 describe('engine properties', () => {
@@ -262,20 +282,7 @@ describe('engine properties', () => {
             expect(r.ok).toBe(false);
           }
         }
-        const temperature = (x: StreamFacts) => {
-          const t = (x.quality as { temperatureC?: unknown }).temperatureC;
-          return typeof t === 'number' ? t : NaN;
-        };
-        const ceiling = pairCeilingOf(
-          s.category === 'heat' ? heat : null,
-          s.annualQuantity,
-          perUnitCeiling(s),
-          temperature(s),
-          d.annualQuantity,
-          perUnitCeiling(d),
-          temperature(d),
-          d.site.country === 'BE',
-        );
+        const ceiling = matcherCeiling(s.category === 'heat' ? heat : null, s, d);
         const tightened = distanceCeiling(
           ceiling,
           arrivalLossPerKm(s.category),
@@ -361,20 +368,7 @@ describe('engine properties', () => {
     let tightened = 0;
     fc.assert(
       fc.property(likelyPairs(['heat'], 0.2, 0.3), ([s, d]) => {
-        const temperature = (x: StreamFacts) => {
-          const t = (x.quality as { temperatureC?: unknown }).temperatureC;
-          return typeof t === 'number' ? t : NaN;
-        };
-        const ceiling = pairCeilingOf(
-          heatCeiling,
-          s.annualQuantity,
-          perUnitCeiling(s),
-          temperature(s),
-          d.annualQuantity,
-          perUnitCeiling(d),
-          temperature(d),
-          d.site.country === 'BE',
-        );
+        const ceiling = matcherCeiling(heatCeiling, s, d);
         const [ax, ay, az] = unitVector(s.site.latitude, s.site.longitude);
         const [bx, by, bz] = unitVector(d.site.latitude, d.site.longitude);
         const chord = chordKm(ax, ay, az, bx, by, bz);
