@@ -42,7 +42,6 @@ export {
   distanceFreeRoutePerKm,
   heatPairCeiling,
   heatUnitCeiling,
-  heatDistanceCeiling,
   heatPumpingPerUnitKm,
   type HeatPairCeiling,
   pairCeilingOf,

@@ -20,7 +20,6 @@ import {
   beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
-  heatDistanceCeiling,
   heatPairCeiling,
   type HeatPairCeiling,
   heatPumpingPerUnitKm,
@@ -374,7 +373,7 @@ describe('engine properties', () => {
         const chord = chordKm(ax, ay, az, bx, by, bz);
         const smaller = Math.min(s.annualQuantity, d.annualQuantity);
         const withoutPumping = distanceCeiling(ceiling, arrivalLossPerKm('heat'), 0, smaller, chord);
-        const bound = heatDistanceCeiling(
+        const bound = distanceCeiling(
           ceiling,
           arrivalLossPerKm('heat'),
           heatPumpingPerUnitKm(heatCeiling, temperature(s), temperature(d), s.site.country === 'BE'),

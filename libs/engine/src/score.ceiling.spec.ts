@@ -8,7 +8,6 @@ import {
   beyondReach,
   deductionPerUnitKm,
   distanceCeiling,
-  heatDistanceCeiling,
   heatPairCeiling,
   heatPumpingPerUnitKm,
   distanceFreeRoutePerKm,
@@ -168,15 +167,15 @@ describe('perUnitCeiling (hand-computed, factor set 2026.1)', () => {
     expect(heatPumpingPerUnitKm(h, NaN, 80, true)).toBe(0);
   });
 
-  it('heatDistanceCeiling: the ceiling less the pumping on the smaller quantity, times the share that arrives', () => {
+  it('distanceCeiling for heat: the ceiling less the pumping on the smaller quantity, times the share that arrives', () => {
     const perKm = 0.006 * 1.2 * 0.167; // 0.0012024
     // (100 − 1000 × 0.0012024 × 10) × (1 − 0.006 × 10) = 87.976 × 0.94
-    expect(heatDistanceCeiling(100, 0.006, perKm, 1000, 10)).toBeCloseTo(82.69744, 6);
-    expect(heatDistanceCeiling(100, 0.006, perKm, 1000, 10)).toBeGreaterThan(82.69744 - 1e-6);
+    expect(distanceCeiling(100, 0.006, perKm, 1000, 10)).toBeCloseTo(82.69744, 6);
+    expect(distanceCeiling(100, 0.006, perKm, 1000, 10)).toBeGreaterThan(82.69744 - 1e-6);
     // Nothing left above 0 after the pumping: the engine finds no saving.
-    expect(heatDistanceCeiling(10, 0.006, perKm, 1000, 10)).toBe(-Infinity);
-    // Without pumping it is distanceCeiling.
-    expect(heatDistanceCeiling(100, 0.006, 0, 1000, 10)).toBe(distanceCeiling(100, 0.006, 0, 1000, 10));
+    expect(distanceCeiling(10, 0.006, perKm, 1000, 10)).toBe(-Infinity);
+    // Without pumping, the loss alone: 100 × 0.94.
+    expect(distanceCeiling(100, 0.006, 0, 1000, 10)).toBeCloseTo(94, 12);
   });
 
   it('pairCeilingOf: -Infinity when the ceiling is not above 0 and both sides have a quantity', () => {

@@ -119,12 +119,15 @@ export function deductionPerUnitKm(
 }
 
 /**
- * A pair's score ceiling (`pairScoreCeiling`) tightened by its distance: the share that arrives
- * (`arrivalAt`) and the deduction per unit and km (`deductionPerUnitKm`) on at most `quantity`
- * (the smaller side's) exchanged. `distanceKm` may be any lower bound of the great-circle distance
- * (a matcher uses the chord). The deduction is taken a hair short, so the engine's rounding never
- * puts a pair above it. -Infinity when that leaves nothing above 0 (noSavingPossible): the engine
- * rejects the pair.
+ * A pair's score ceiling (`pairScoreCeiling`) tightened by its distance: the deduction per unit and
+ * km on at most `quantity` (the smaller side's) exchanged — `deductionPerUnitKm` for water and
+ * materials, `heatPumpingPerUnitKm` for a heat pair — and the share that arrives (`arrivalAt`, heat's
+ * loss). Heat's net is delivered × (per-unit saving − pumping per unit and km × km), and delivered is
+ * at most the smaller quantity times the share that arrives, so the deduction comes off before the
+ * share is taken (the categories with a loss have no other deduction, those with one lose nothing).
+ * `distanceKm` may be any lower bound of the great-circle distance (a matcher uses the chord). The
+ * deduction is taken a hair short, so the engine's rounding never puts a pair above it. -Infinity
+ * when that leaves nothing above 0 (noSavingPossible): the engine rejects the pair.
  */
 export function distanceCeiling(
   ceiling: number,
@@ -133,9 +136,8 @@ export function distanceCeiling(
   quantity: number,
   distanceKm: number,
 ): number {
-  const arriving = lossPerKm === 0 ? ceiling : ceiling * arrivalAt(lossPerKm, distanceKm);
-  const tightened =
-    deductionPerKm === 0 ? arriving : arriving - quantity * deductionPerKm * distanceKm * (1 - 1e-9);
+  const left = deductionPerKm === 0 ? ceiling : ceiling - quantity * deductionPerKm * distanceKm * (1 - 1e-9);
+  const tightened = lossPerKm === 0 ? left : left * arrivalAt(lossPerKm, distanceKm);
   return noSavingPossible(tightened, quantity) ? -Infinity : tightened;
 }
 
@@ -220,7 +222,7 @@ export function heatPairCeiling(factors: FactorSet = CURRENT_FACTOR_SET): HeatPa
  * pump, contracted × (1 − 1/COP) with one, and contracted ≥ delivered; the route is the distance times
  * the circuity; the electricity is at the supplier's grid. 0 (no tightening) for a pair the engine
  * rejects for its temperatures (heatUnitCeiling turns those away) and under a factor set with a
- * negative number. See `heatDistanceCeiling`.
+ * negative number. What a matcher passes `distanceCeiling` as a heat pair's deduction.
  */
 export function heatPumpingPerUnitKm(
   h: HeatPairCeiling,
@@ -233,27 +235,6 @@ export function heatPumpingPerUnitKm(
   if (Number.isNaN(cop)) return 0;
   const drawnShare = cop === 0 ? 1 : 1 - 1 / cop;
   return h.pumpingPerKm * (supplyInBelgium ? h.gridBe : h.gridNl) * drawnShare;
-}
-
-/**
- * Heat: `distanceCeiling` with the pumping deducted too. Net = delivered × (per-unit saving) − pumping
- * CO2 ≤ delivered × (per-unit ceiling − pumpingPerUnitKm × km), and delivered ≤ the smaller quantity
- * times the share that arrives, so the ceiling (on the smaller quantity) less `quantity` ×
- * pumpingPerUnitKm × km, times the share that arrives over `distanceKm` (any lower bound of the
- * distance), bounds it; where that is not above 0 the engine finds no net saving and rejects the pair
- * (-Infinity). The pumping is taken a hair short for the engine's rounding.
- */
-export function heatDistanceCeiling(
-  ceiling: number,
-  lossPerKm: number,
-  pumpingPerUnitKm: number,
-  quantity: number,
-  distanceKm: number,
-): number {
-  if (!(pumpingPerUnitKm > 0)) return distanceCeiling(ceiling, lossPerKm, 0, quantity, distanceKm);
-  const left = ceiling - quantity * pumpingPerUnitKm * distanceKm * (1 - 1e-9);
-  const tightened = lossPerKm === 0 ? left : left * arrivalAt(lossPerKm, distanceKm);
-  return noSavingPossible(tightened, quantity) ? -Infinity : tightened;
 }
 
 /**

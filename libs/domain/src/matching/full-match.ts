@@ -8,7 +8,6 @@ import {
   chordKm,
   counterpartPartitions,
   CURRENT_FACTOR_SET,
-  heatDistanceCeiling,
   heatPairCeiling,
   type HeatPairCeiling,
   heatPumpingPerUnitKm,
@@ -611,19 +610,14 @@ function collectCandidates(
     if (byDistance) {
       const other = p.quantity[id];
       const smaller = quantity < other ? quantity : other;
-      // Heat: the supplier's pumping too (heatDistanceCeiling), near as much per km as the pipe's loss.
-      ceiling =
+      // Heat: its deduction is the supplier's pumping, which depends on the pair's temperatures.
+      const perKm =
         heat === null
-          ? distanceCeiling(ceilingScore, lossPerKm, deductionPerKm, smaller, km)
-          : heatDistanceCeiling(
-              ceilingScore,
-              lossPerKm,
-              isSupply
-                ? heatPumpingPerUnitKm(heat, temperature, p.temperature[id], belgium)
-                : heatPumpingPerUnitKm(heat, p.temperature[id], temperature, p.belgium[id] === 1),
-              smaller,
-              km,
-            );
+          ? deductionPerKm
+          : isSupply
+            ? heatPumpingPerUnitKm(heat, temperature, p.temperature[id], belgium)
+            : heatPumpingPerUnitKm(heat, p.temperature[id], temperature, p.belgium[id] === 1);
+      ceiling = distanceCeiling(ceilingScore, lossPerKm, perKm, smaller, km);
       if (ceiling === -Infinity) {
         skipped++;
         continue;
@@ -654,11 +648,10 @@ const FIRST_PASS_FACTOR = 2;
  * counterparts inside its reach box. A stream scores the 2K candidates with the highest score ceilings
  * first; once K pairs qualify, a candidate whose ceiling (heat: tightened by the temperatures; heat,
  * water and materials: by what they lose over the chord distance, distanceCeiling; heat also by its
- * pumping, heatDistanceCeiling, which halves the heat pairs scored) is below the K-th best cannot
+ * pumping, heatPumpingPerUnitKm, which halves the heat pairs scored) is below the K-th best cannot
  * enter and is not scored. A demand's pairs that are in their supply's top K already are not kept
- * twice. Scoring goes into one reusable buffer
- * and a pair object is only made when it enters a top K (and reused once evicted), so dense regions
- * cost little garbage.
+ * twice. Scoring goes into one reusable buffer and a pair object is only made when it enters a top K
+ * (and reused once evicted), so dense regions cost little garbage.
  */
 export async function matchFromScratch(
   streams: readonly MatchableStream[],

@@ -38,7 +38,7 @@ export class MatchTableRebuild {
   private freshMerged = 0;
   /** The second connection buildIndexes() builds on, once taken. */
   private builder: QueryRunner | null = null;
-  /** The old table's indexes, triggers and references, read by buildIndexes() for swap(). */
+  /** The old table's indexes, triggers and references, read by within() for the builds and swap(). */
   private schema: MatchesTableSchema | null = null;
   /** When swap() got the tables to itself (performance.now()): readers wait from then until the commit. */
   private lockedAt: number | null = null;
@@ -603,9 +603,14 @@ async function describeMatchesTable(m: EntityManager): Promise<MatchesTableSchem
  * one that gives up fails, and autovacuum's own takes over.
  */
 export async function analyzeMatches(db: DataSource, lockTimeout = '5s'): Promise<void> {
+  await withLockTimeout(db, lockTimeout, `ANALYZE matches`);
+}
+
+/** One statement in a transaction of its own that waits at most `lockTimeout` for its locks. */
+async function withLockTimeout(db: DataSource, lockTimeout: string, sql: string): Promise<void> {
   await db.transaction(async (m) => {
     await m.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
-    await m.query(`ANALYZE matches`);
+    await m.query(sql);
   });
 }
 
@@ -623,10 +628,7 @@ export async function validateMatchesReferences(db: DataSource, lockTimeout = '5
      WHERE contype = 'f' AND confrelid = 'matches'::regclass AND NOT convalidated ORDER BY 1, 2`,
   )) as { table: string; name: string }[];
   for (const ref of pending) {
-    await db.transaction(async (m) => {
-      await m.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
-      await m.query(`ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`);
-    });
+    await withLockTimeout(db, lockTimeout, `ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`);
   }
   return pending.length;
 }

@@ -8,7 +8,6 @@ import {
   chordKm,
   deductionPerUnitKm,
   distanceCeiling,
-  heatDistanceCeiling,
   heatPairCeiling,
   type HeatPairCeiling,
   heatPumpingPerUnitKm,
@@ -442,14 +441,15 @@ function ceilingAt(
   if (lossPerKm === 0 && deductionPerKm === 0) return ceiling;
   const other = d[r + CandidateTable.QUANTITY];
   const smaller = quantity < other ? quantity : other;
-  if (heat === null) return distanceCeiling(ceiling, lossPerKm, deductionPerKm, smaller, chordTo(a, d, r));
-  // Heat: the supplier's pumping too (heatDistanceCeiling).
+  // Heat: its deduction is the supplier's pumping, which depends on the pair's temperatures.
   const t = d[r + CandidateTable.TEMPERATURE];
-  const inBelgium = d[r + CandidateTable.BELGIUM] === 1;
-  const pumping = isSupply
-    ? heatPumpingPerUnitKm(heat, a.temperature, t, a.belgium)
-    : heatPumpingPerUnitKm(heat, t, a.temperature, inBelgium);
-  return heatDistanceCeiling(ceiling, lossPerKm, pumping, smaller, chordTo(a, d, r));
+  const perKm =
+    heat === null
+      ? deductionPerKm
+      : isSupply
+        ? heatPumpingPerUnitKm(heat, a.temperature, t, a.belgium)
+        : heatPumpingPerUnitKm(heat, t, a.temperature, d[r + CandidateTable.BELGIUM] === 1);
+  return distanceCeiling(ceiling, lossPerKm, perKm, smaller, chordTo(a, d, r));
 }
 
 /** The chord (km) from the stream to the candidate in row offset `r` of `d`: a lower bound of their distance. */
