@@ -169,9 +169,13 @@ export function scoreClassOf(stream: StreamFacts): string {
     : `demand|${String(stream.currentSource)}`;
 }
 
-/** `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). */
+/**
+ * `arrivalCeiling` from `arrivalLossPerKm` (Infinity when that is NaN: no ceiling). Infinity as a
+ * number expression, not the global: merged with the computed share, a global's value made the
+ * compiler box that share on every call of a matcher's candidate loop.
+ */
 export function arrivalAt(lossPerKm: number, distanceKm: number): number {
-  if (Number.isNaN(lossPerKm)) return Infinity;
+  if (Number.isNaN(lossPerKm)) return 1 / 0;
   const arrival = 1 - lossPerKm * distanceKm;
   return arrival > 0 ? arrival : 0;
 }

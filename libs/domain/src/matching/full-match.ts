@@ -53,25 +53,39 @@ export interface FinalPairsSink {
   take(pairs: readonly ScoredPair[]): void;
 }
 
-/** True when the pair (score, energy, route, supplyId, demandId) ranks before `b` (see compareRank). */
-function ranksBefore(
-  score: number,
-  energy: number,
-  routeKm: number,
-  supplyId: string,
-  demandId: string,
-  b: ScoredPair,
-): boolean {
-  if (score !== b.score) return score > b.score;
-  if (energy !== b.energy) return energy > b.energy;
-  if (routeKm !== b.routeKm) return routeKm < b.routeKm;
+/**
+ * True when pair `a` ranks before `b` (see compareRank). Pairs are passed rather than their numbers:
+ * a call the compiler does not inline boxes every number passed to it.
+ */
+function ranksBefore(a: ScoredPair, b: ScoredPair): boolean {
+  const as = a.score;
+  const bs = b.score;
+  if (as !== bs) return as > bs;
+  const ae = a.energy;
+  const be = b.energy;
+  if (ae !== be) return ae > be;
+  const ar = a.routeKm;
+  const br = b.routeKm;
+  if (ar !== br) return ar < br;
+  if (a.supplyId !== b.supplyId) return a.supplyId < b.supplyId;
+  return a.demandId < b.demandId;
+}
+
+/** ranksBefore of the pair (supplyId, demandId) just scored into `s`. */
+function scoredRanksBefore(s: ScoreBuffer, supplyId: string, demandId: string, b: ScoredPair): boolean {
+  const bs = b.score;
+  if (s.netCo2 !== bs) return s.netCo2 > bs;
+  const be = b.energy;
+  if (s.energySaved !== be) return s.energySaved > be;
+  const br = b.routeKm;
+  if (s.routeKm !== br) return s.routeKm < br;
   if (supplyId !== b.supplyId) return supplyId < b.supplyId;
   return demandId < b.demandId;
 }
 
 /** True when pair `a` ranks after `b` (is worse). */
 function worse(a: ScoredPair, b: ScoredPair): boolean {
-  return ranksBefore(b.score, b.energy, b.routeKm, b.supplyId, b.demandId, a);
+  return ranksBefore(b, a);
 }
 
 /** Numbers per pair in PairNumbers: score, energy, route, distance, exchanged, gross, deducted. */
@@ -187,28 +201,38 @@ class RunPair implements ScoredPair {
  * a cache miss) and only a tie asks the pairs for the rest of the order.
  */
 class TopK {
+  /** heap[0 … size) are held; the array keeps its length when cleared (emptying it gave its store up). */
   private readonly heap: RunPair[] = [];
+  private size = 0;
   /** Scores beside the heap; scores[0] is the worst held (the floor) once full. */
   readonly scores: Float64Array;
   constructor(private readonly k: number) {
     this.scores = new Float64Array(k);
   }
 
-  admits(score: number, energy: number, routeKm: number, supplyId: string, demandId: string): boolean {
-    if (this.heap.length < this.k) return true;
+  admits(p: ScoredPair): boolean {
+    if (this.size < this.k) return true;
+    const score = p.score;
     const worst = this.scores[0];
     if (score !== worst) return score > worst;
-    return ranksBefore(score, energy, routeKm, supplyId, demandId, this.heap[0]);
+    return ranksBefore(p, this.heap[0]);
   }
 
-  /** Call only after `admits` said yes. Returns the pair it evicted, if any. */
+  /** `admits` for the pair (supplyId, demandId) just scored into `s`. */
+  admitsScored(s: ScoreBuffer, supplyId: string, demandId: string): boolean {
+    if (this.size < this.k) return true;
+    const worst = this.scores[0];
+    if (s.netCo2 !== worst) return s.netCo2 > worst;
+    return scoredRanksBefore(s, supplyId, demandId, this.heap[0]);
+  }
+
+  /** Call only after `admits` (or `admitsScored`) said yes. Returns the pair it evicted, if any. */
   insert(p: RunPair): RunPair | null {
     const h = this.heap;
     const sc = this.scores;
     const s = p.score;
-    if (h.length < this.k) {
-      let i = h.length;
-      h.push(p);
+    if (this.size < this.k) {
+      let i = this.size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
         const ps = sc[parent];
@@ -222,7 +246,7 @@ class TopK {
       return null;
     }
     const evicted = h[0];
-    const n = h.length;
+    const n = this.size;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
@@ -251,16 +275,20 @@ class TopK {
    * compiler does not inline returns a number boxed, one allocation per candidate.)
    */
   get full(): boolean {
-    return this.heap.length >= this.k;
+    return this.size >= this.k;
   }
 
-  /** The pairs held, in heap order (unsorted). */
-  get items(): readonly RunPair[] {
-    return this.heap;
+  /** How many pairs are held; at(0 … count) are they, in heap order (unsorted). */
+  get count(): number {
+    return this.size;
+  }
+
+  at(i: number): RunPair {
+    return this.heap[i];
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.size = 0;
   }
 }
 
@@ -545,19 +573,20 @@ function collectCandidates(
   seededBy: number,
   seeded: Int32Array,
   heat: HeatPairCeiling | null,
-  quantity: number,
-  perUnit: number,
-  purity: number,
-  temperature: number,
   belgium: boolean,
-  x: number,
-  y: number,
-  z: number,
-  lossPerKm: number,
-  deductionPerKm: number,
-  reachKm: number,
-  floor: number,
+  own: Float64Array,
 ): number {
+  const quantity = own[OWN_QUANTITY];
+  const perUnit = own[OWN_PER_UNIT];
+  const purity = own[OWN_PURITY];
+  const temperature = own[OWN_TEMPERATURE];
+  const x = own[OWN_X];
+  const y = own[OWN_Y];
+  const z = own[OWN_Z];
+  const lossPerKm = own[OWN_LOSS_PER_KM];
+  const deductionPerKm = own[OWN_DEDUCTION_PER_KM];
+  const reachKm = own[OWN_REACH_KM];
+  const floor = own[OWN_FLOOR];
   let skipped = 0;
   // Heat, water and materials lose with the distance: the ceiling is tightened by the chord (a lower
   // bound of the distance), so the candidates scored first are the near ones that can score high.
@@ -575,27 +604,23 @@ function collectCandidates(
     }
     // Heat: the temperatures decide whether a heat pump is needed (its electricity is deducted) or the
     // pair is rejected outright.
-    const ceilingScore = isSupply
-      ? pairCeilingOf(
-          heat,
-          quantity,
-          perUnit,
-          temperature,
-          p.quantity[id],
-          p.ceiling[id],
-          p.temperature[id],
-          p.belgium[id] === 1,
-        )
-      : pairCeilingOf(
-          heat,
-          p.quantity[id],
-          p.ceiling[id],
-          p.temperature[id],
-          quantity,
-          perUnit,
-          temperature,
-          belgium,
-        );
+    // One call of each engine function, on the pair's supply and demand side: the compiler inlines a
+    // call site only while its budget lasts, and a call it does not inline boxes every number passed.
+    const otherQuantity = p.quantity[id];
+    const otherTemperature = p.temperature[id];
+    const otherBelgium = p.belgium[id] === 1;
+    const supplyTemperature = isSupply ? temperature : otherTemperature;
+    const demandTemperature = isSupply ? otherTemperature : temperature;
+    const ceilingScore = pairCeilingOf(
+      heat,
+      isSupply ? quantity : otherQuantity,
+      isSupply ? perUnit : p.ceiling[id],
+      supplyTemperature,
+      isSupply ? otherQuantity : quantity,
+      isSupply ? p.ceiling[id] : perUnit,
+      demandTemperature,
+      isSupply ? otherBelgium : belgium,
+    );
     if (ceilingScore === -Infinity) {
       skipped++;
       continue;
@@ -608,15 +633,17 @@ function collectCandidates(
     }
     let ceiling = ceilingScore;
     if (byDistance) {
-      const other = p.quantity[id];
-      const smaller = quantity < other ? quantity : other;
+      const smaller = quantity < otherQuantity ? quantity : otherQuantity;
       // Heat: its deduction is the supplier's pumping, which depends on the pair's temperatures.
       const perKm =
         heat === null
           ? deductionPerKm
-          : isSupply
-            ? heatPumpingPerUnitKm(heat, temperature, p.temperature[id], belgium)
-            : heatPumpingPerUnitKm(heat, p.temperature[id], temperature, p.belgium[id] === 1);
+          : heatPumpingPerUnitKm(
+              heat,
+              supplyTemperature,
+              demandTemperature,
+              isSupply ? belgium : otherBelgium,
+            );
       ceiling = distanceCeiling(ceilingScore, lossPerKm, perKm, smaller, km);
       if (ceiling === -Infinity) {
         skipped++;
@@ -636,6 +663,27 @@ function collectCandidates(
   }
   return skipped;
 }
+
+/**
+ * The matched stream's numbers that collectCandidates and the scoring loop read, by position in one
+ * Float64Array. Passed as numbers, each reached the compiled loop as a boxed value, and where the loop
+ * chose between one of them and a candidate's number (the smaller quantity, say) it boxed the
+ * candidate's too: 2.3 GB of short-lived heap numbers for heat alone in the bench region. Read from a
+ * typed array they are plain doubles.
+ */
+const OWN_QUANTITY = 0;
+const OWN_PER_UNIT = 1;
+const OWN_PURITY = 2;
+const OWN_TEMPERATURE = 3;
+const OWN_X = 4;
+const OWN_Y = 5;
+const OWN_Z = 6;
+const OWN_LOSS_PER_KM = 7;
+const OWN_DEDUCTION_PER_KM = 8;
+const OWN_REACH_KM = 9;
+/** The stream's K-th best so far (-Infinity until it holds K). */
+const OWN_FLOOR = 10;
+const OWN_FACTS = 11;
 
 /** Candidates a stream scores first (those with the highest ceilings), as a multiple of K. */
 const FIRST_PASS_FACTOR = 2;
@@ -713,6 +761,7 @@ export async function matchFromScratch(
   // A stream's candidate tiers (over its counterpart partitions) in the order they are looked at.
   const tierOrder: Partition[] = [];
   const tierBound: number[] = [];
+  const own = new Float64Array(OWN_FACTS);
 
   for (const side of [supplies, demands]) {
     const isSupply = side === supplies;
@@ -725,17 +774,29 @@ export async function matchFromScratch(
         for (let j = seedStart[i]; j < seedStart[i + 1]; j++) {
           const pair = seedPairs[j];
           seeded[seedSupply[j]] = i;
-          if (top.admits(pair.score, pair.energy, pair.routeKm, pair.supplyId, pair.demandId))
-            top.insert(pair);
+          if (top.admits(pair)) top.insert(pair);
         }
       }
       const box = reachBox(stream);
       const company = companyOf(stream);
-      const quantity = stream.annualQuantity;
-      const { perUnit, purity, temperature, belgium, x, y, z } = ceilingFactsOf(stream);
-      const lossPerKm = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
-      const deductionPerKm = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
-      const reachKm = streamReachKm(stream);
+      const facts = ceilingFactsOf(stream);
+      const belgium = facts.belgium;
+      own[OWN_QUANTITY] = stream.annualQuantity;
+      own[OWN_PER_UNIT] = facts.perUnit;
+      own[OWN_PURITY] = facts.purity;
+      own[OWN_TEMPERATURE] = facts.temperature;
+      own[OWN_X] = facts.x;
+      own[OWN_Y] = facts.y;
+      own[OWN_Z] = facts.z;
+      own[OWN_LOSS_PER_KM] = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
+      own[OWN_DEDUCTION_PER_KM] = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
+      own[OWN_REACH_KM] = streamReachKm(stream);
+      // Read back from `own`: plain doubles to the compiler (see OWN_QUANTITY).
+      const quantity = own[OWN_QUANTITY];
+      const perUnit = own[OWN_PER_UNIT];
+      const x = own[OWN_X];
+      const y = own[OWN_Y];
+      const z = own[OWN_Z];
       const heat = stream.category === 'heat' ? heatCeiling : null;
       // CO2, hydrogen: a pair's score and energy depend on the two score classes and the exchanged
       // quantity alone, so a candidate that would tie with the K-th best on both ranks after it when its
@@ -749,9 +810,13 @@ export async function matchFromScratch(
         const tiers = counterparts.get(key);
         if (!tiers) continue;
         for (const p of tiers) {
-          const raw = isSupply
-            ? pairScoreCeiling(quantity, perUnit, p.maxQuantity, p.maxCeiling)
-            : pairScoreCeiling(p.maxQuantity, p.maxCeiling, quantity, perUnit);
+          // One call site, on the supply and demand sides (see collectCandidates).
+          const raw = pairScoreCeiling(
+            isSupply ? quantity : p.maxQuantity,
+            isSupply ? perUnit : p.maxCeiling,
+            isSupply ? p.maxQuantity : quantity,
+            isSupply ? p.maxCeiling : perUnit,
+          );
           // A per-unit ceiling ≤ 0 leaves nothing above 0 (NaN stays NaN: never skipped).
           const bound = raw > 0 || Number.isNaN(raw) ? raw : 0;
           let at = tierCount++;
@@ -793,6 +858,7 @@ export async function matchFromScratch(
             skipped += othersAmong(p, boxQuery.found, found, company);
             continue;
           }
+          own[OWN_FLOOR] = top.full ? top.scores[0] : -Infinity;
           skipped += collectCandidates(
             scratch,
             p,
@@ -803,18 +869,8 @@ export async function matchFromScratch(
             isSupply ? -1 : i,
             seeded,
             heat,
-            quantity,
-            perUnit,
-            purity,
-            temperature,
             belgium,
-            x,
-            y,
-            z,
-            lossPerKm,
-            deductionPerKm,
-            reachKm,
-            top.full ? top.scores[0] : -Infinity,
+            own,
           );
           if (round > 0) break;
         }
@@ -875,8 +931,7 @@ export async function matchFromScratch(
             if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
             qualifying++;
             const b = buffer;
-            const score = b.netCo2;
-            if (!top.admits(score, b.energySaved, b.routeKm, supply.id, demand.id)) continue;
+            if (!top.admitsScored(b, supply.id, demand.id)) continue;
             const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
             pair.fresh = !isSupply;
             pair.supplyClass = isSupply ? ownClass : p.scoreClass[id];
@@ -887,12 +942,10 @@ export async function matchFromScratch(
           }
         }
       }
-      const items = top.items;
-      if (isSupply) {
-        for (const p of items) kept.push(p);
-      } else {
-        // The demand's own pairs (not seeds) are in no supply's top K: kept for the demand's sake.
-        for (const p of items) if (p.fresh) kept.push(p);
+      for (let j = 0; j < top.count; j++) {
+        const p = top.at(j);
+        // A demand's own pairs (not seeds) are in no supply's top K: kept for the demand's sake.
+        if (isSupply || p.fresh) kept.push(p);
       }
       top.clear();
       // A stream's K best are final once it is done: handed over for writing while the rest is scored
