@@ -317,27 +317,21 @@ export function scoreAgainstBounded(
       continue;
     }
     // Heat: the temperatures tighten the demand's side (a heat pump's electricity), or reject the pair.
-    const ceiling = isSupply
-      ? pairCeilingOf(
-          heatCeiling,
-          quantity,
-          perUnit,
-          self.temperature,
-          d[r + CandidateTable.QUANTITY],
-          d[r + CandidateTable.PER_UNIT],
-          d[r + CandidateTable.TEMPERATURE],
-          d[r + CandidateTable.BELGIUM] === 1,
-        )
-      : pairCeilingOf(
-          heatCeiling,
-          d[r + CandidateTable.QUANTITY],
-          d[r + CandidateTable.PER_UNIT],
-          d[r + CandidateTable.TEMPERATURE],
-          quantity,
-          perUnit,
-          self.temperature,
-          self.belgium,
-        );
+    // One call site on the pair's supply and demand sides: a call the compiler does not inline (past its
+    // budget, as a second site was) boxes every number passed to it.
+    const otherQuantity = d[r + CandidateTable.QUANTITY];
+    const otherPerUnit = d[r + CandidateTable.PER_UNIT];
+    const otherTemperature = d[r + CandidateTable.TEMPERATURE];
+    const ceiling = pairCeilingOf(
+      heatCeiling,
+      isSupply ? quantity : otherQuantity,
+      isSupply ? perUnit : otherPerUnit,
+      isSupply ? self.temperature : otherTemperature,
+      isSupply ? otherQuantity : quantity,
+      isSupply ? otherPerUnit : perUnit,
+      isSupply ? otherTemperature : self.temperature,
+      isSupply ? d[r + CandidateTable.BELGIUM] === 1 : self.belgium,
+    );
     if (ceiling === -Infinity && !stored) {
       skipped++;
       continue;
@@ -446,9 +440,12 @@ function ceilingAt(
   const perKm =
     heat === null
       ? deductionPerKm
-      : isSupply
-        ? heatPumpingPerUnitKm(heat, a.temperature, t, a.belgium)
-        : heatPumpingPerUnitKm(heat, t, a.temperature, d[r + CandidateTable.BELGIUM] === 1);
+      : heatPumpingPerUnitKm(
+          heat,
+          isSupply ? a.temperature : t,
+          isSupply ? t : a.temperature,
+          isSupply ? a.belgium : d[r + CandidateTable.BELGIUM] === 1,
+        );
   return distanceCeiling(ceiling, lossPerKm, perKm, smaller, chordTo(a, d, r));
 }
 
