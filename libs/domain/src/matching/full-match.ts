@@ -531,9 +531,60 @@ class CandidateScratch {
   partition: Partition[] = [];
   id = new Int32Array(1024);
   ceiling = new Float64Array(1024);
-  /** mthLargest's copy of the ceilings and the candidates put off to the second pass. */
+  /**
+   * The ceilings mthLargestCeiling may still need: select[0 … selected) holds every one of
+   * ceiling[0 … seen) at or above `threshold` (its last answer), the m-th largest among them.
+   */
   select = new Float64Array(1024);
+  private selected = 0;
+  private seen = 0;
+  private threshold = -Infinity;
+  /** The candidates put off to the second pass. */
   later = new Int32Array(1024);
+
+  /** Empties the candidates (the next stream's or round's). */
+  clear(): void {
+    this.n = 0;
+    this.selected = 0;
+    this.seen = 0;
+    this.threshold = -Infinity;
+  }
+
+  /**
+   * The m-th largest ceiling of the candidates (m ≤ n), worked out over the candidates added since the
+   * last call and those at or above its answer only: the answer never falls as candidates come in, so
+   * the others can never be among the m largest again. (Taken over all of them after each tier, heat's
+   * first rounds went through 66 million ceilings.) A NaN ceiling, which has no place in the order,
+   * sends it back over all of them as before.
+   */
+  mthLargestCeiling(m: number): number {
+    const n = this.n;
+    const ceiling = this.ceiling;
+    const select = this.select;
+    if (this.selected >= 0) {
+      let k = this.selected;
+      const floor = this.threshold;
+      let nan = false;
+      for (let i = this.seen; i < n; i++) {
+        const c = ceiling[i];
+        if (c >= floor) select[k++] = c;
+        else if (c !== c) nan = true;
+      }
+      if (!nan) {
+        const answer = mthLargest(select, k, m);
+        let kept = 0;
+        for (let i = 0; i < k; i++) if (select[i] >= answer) select[kept++] = select[i];
+        this.selected = kept;
+        this.seen = n;
+        this.threshold = answer;
+        return answer;
+      }
+      // Every later call of this round goes over all of them too.
+      this.selected = -1;
+    }
+    select.set(ceiling.subarray(0, n));
+    return mthLargest(select, n, m);
+  }
 
   grow(): void {
     const size = this.id.length * 2;
@@ -543,7 +594,9 @@ class CandidateScratch {
     const ceiling = new Float64Array(size);
     ceiling.set(this.ceiling);
     this.ceiling = ceiling;
-    this.select = new Float64Array(size);
+    const select = new Float64Array(size);
+    select.set(this.select);
+    this.select = select;
     this.later = new Int32Array(size);
   }
 }
@@ -836,7 +889,7 @@ export async function matchFromScratch(
       // tier, unless its bound is below the K-th best by then.
       let t = 0;
       for (let round = 0; t < tierCount; round++) {
-        scratch.n = 0;
+        scratch.clear();
         let threshold = -Infinity;
         // The candidates `threshold` was taken over (-1: none yet).
         let thresholdOf = -1;
@@ -845,8 +898,7 @@ export async function matchFromScratch(
           const bound = tierBound[t];
           if (round === 0 && scratch.n > firstPass) {
             if (thresholdOf !== scratch.n) {
-              scratch.select.set(scratch.ceiling.subarray(0, scratch.n));
-              threshold = mthLargest(scratch.select, scratch.n, firstPass);
+              threshold = scratch.mthLargestCeiling(firstPass);
               thresholdOf = scratch.n;
             }
             if (bound < threshold) break;
@@ -878,14 +930,10 @@ export async function matchFromScratch(
         const candPartition = scratch.partition;
         const candId = scratch.id;
         const candCeiling = scratch.ceiling;
-        const selectScratch = scratch.select;
         const later = scratch.later;
         // The candidates with the highest ceilings first: their K-th best score lets the rest be skipped.
         // (Taken already in the first round if no candidate came in since.)
-        if (n > firstPass && thresholdOf !== n) {
-          selectScratch.set(candCeiling.subarray(0, n));
-          threshold = mthLargest(selectScratch, n, firstPass);
-        }
+        if (n > firstPass && thresholdOf !== n) threshold = scratch.mthLargestCeiling(firstPass);
         let laterCount = 0;
         for (let pass = 0; pass < 2; pass++) {
           const count = pass === 0 ? n : laterCount;
