@@ -866,7 +866,10 @@ export class MatchingService {
     return count;
   }
 
-  /** Stores each stream's floors (storedFloorsJson, by position in `ids`). */
+  /**
+   * Stores each stream's floors (storedFloorsJson, by position in `ids`) where they changed: a run over
+   * a current store rewrote 100,000 state rows (and their three index entries) with the same floors.
+   */
   private async writeFloors(
     m: EntityManager,
     ids: readonly string[],
@@ -875,9 +878,10 @@ export class MatchingService {
     const batch = this.config.MATCH_WRITE_BATCH;
     for (let i = 0; i < ids.length; i += batch) {
       await m.query(
-        `UPDATE stream_match_state t SET rank_floors = f.floors::jsonb,
+        `UPDATE stream_match_state t SET rank_floors = f.floors,
            sync_seq = nextval('stream_match_state_sync_seq')
-         FROM unnest($1::uuid[], $2::text[]) AS f(id, floors) WHERE t.id = f.id`,
+         FROM (SELECT u.id, u.floors::jsonb AS floors FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)) f
+         WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors`,
         [ids.slice(i, i + batch), floors.slice(i, i + batch)],
       );
     }
