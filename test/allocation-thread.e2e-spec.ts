@@ -135,7 +135,10 @@ describe('allocation: the solve runs in a worker thread', () => {
     expect(result.solver.status).toBe('optimal');
     expect(result.solver.lpSolves).toBeGreaterThan(0);
     expect(wallMs).toBeGreaterThan(1_000);
-    expect(maxDelayMs).toBeLessThan(200);
+    // A solve on the event loop would stall it for at least HiGHS' time in one gap: the longest gap is
+    // held far below that, rather than under a fixed figure that a slowed machine misses (284 ms
+    // against 200 on a 2-core machine running at a third of its usual speed, HiGHS 4.9 s).
+    expect(maxDelayMs).toBeLessThan(result.solver.solveMs / 5);
     expect(ticks).toBeGreaterThan(wallMs / 50);
   }, 30_000);
 
