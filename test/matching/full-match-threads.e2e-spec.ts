@@ -131,6 +131,18 @@ describe('ScoringPool', () => {
     }
   });
 
+  it("runs its threads with the young generation asked for, and V8's default otherwise", async () => {
+    const sized = new ScoringPool(2, { youngGenerationMb: 96 });
+    const plain = new ScoringPool(1);
+    try {
+      expect(sized.resourceLimits.map((l) => l.maxYoungGenerationSizeMb)).toEqual([96, 96]);
+      const [defaults] = plain.resourceLimits;
+      expect(defaults.maxYoungGenerationSizeMb).not.toBe(96);
+    } finally {
+      await Promise.all([sized.close(), plain.close()]);
+    }
+  });
+
   it('gives floors only of a category it scored', async () => {
     const pool = new ScoringPool(1);
     try {

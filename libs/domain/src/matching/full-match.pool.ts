@@ -1,5 +1,5 @@
 import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ResourceLimits, Worker } from 'node:worker_threads';
 import type { FromScoringThread, MatchCategoryRequest, ToScoringThread } from './full-match.thread';
 import type { MatchableStream, ScoredPair } from './matching.types';
 
@@ -68,9 +68,14 @@ export class ScoringPool {
   private readonly owner = new Map<string, Thread>();
   private failure: Error | null = null;
 
-  constructor(size: number) {
+  /** `youngGenerationMb`: each thread's young generation, V8's default when 0 or absent (see MATCH_THREAD_YOUNG_GENERATION_MB). */
+  constructor(size: number, options: { youngGenerationMb?: number } = {}) {
+    const young = options.youngGenerationMb ?? 0;
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(THREAD_FILE, { execArgv: THREAD_EXT === '.ts' ? TS_EXEC_ARGV : undefined });
+      const worker = new Worker(THREAD_FILE, {
+        execArgv: THREAD_EXT === '.ts' ? TS_EXEC_ARGV : undefined,
+        resourceLimits: young > 0 ? { maxYoungGenerationSizeMb: young } : undefined,
+      });
       const thread: Thread = { worker, current: null, held: new Map() };
       worker.on('message', (message: FromScoringThread) => this.receive(thread, message));
       worker.once('error', (err) =>
@@ -95,6 +100,11 @@ export class ScoringPool {
       this.waiting.push({ category, streams, job, handlers, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** The V8 limits each thread runs with (see the constructor). */
+  get resourceLimits(): ResourceLimits[] {
+    return this.threads.map((t) => t.worker.resourceLimits ?? {});
   }
 
   /** The writer has written `chunks` statements of the category: its thread may send more. */

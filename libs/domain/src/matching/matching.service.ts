@@ -632,7 +632,9 @@ export class MatchingService {
         for (const s of streams) byCategory.get(s.category)?.push(s);
         const pool =
           this.config.MATCH_SCORING_THREADS > 0 && active.length >= this.config.MATCH_THREADS_MIN_STREAMS
-            ? new ScoringPool(this.config.MATCH_SCORING_THREADS)
+            ? new ScoringPool(this.config.MATCH_SCORING_THREADS, {
+                youngGenerationMb: this.config.MATCH_THREAD_YOUNG_GENERATION_MB,
+              })
             : null;
         try {
           const computeStarted = performance.now();
