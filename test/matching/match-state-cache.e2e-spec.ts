@@ -7,7 +7,7 @@ import {
   snapshotSql,
   type MatchableStream,
 } from '@symbiose/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isolatedConfig } from '../support/worker-harness';
 import { changeStream, createWorld, insertStream, MatchingWorld, prng } from './matching-fixtures';
 
@@ -149,6 +149,95 @@ describe('MatchStateCache', () => {
     expect(cache.get(row.id)!.annualQuantity).toBe(row.annual_quantity);
     await expectSameAsTable();
   });
+
+  it('takes floors it wrote without reading them back, and syncs instead when other rows changed too', async () => {
+    const rows = (await db.query(
+      `SELECT id FROM stream_match_state WHERE status = 'active' ORDER BY id LIMIT 4`,
+    )) as { id: string }[];
+    const key = (n: number) => [rows[0].id, rows[1].id, 100 - n, n, 10 + n];
+    const floorsJson = (id: string, n: number) =>
+      JSON.stringify({ k: 2, keys: id === rows[3].id ? [] : [key(n), key(n + 1)] });
+    await db.transaction((m) => cache.sync(m));
+
+    /**
+     * Writes floors as a full re-match does (returning the rows changed), then hands them to the cache;
+     * `given` counts the floors the cache took as written rather than read.
+     */
+    let given = 0;
+    const write = (m: EntityManager, ids: string[], n: number) =>
+      m
+        .query(
+          `UPDATE stream_match_state t SET rank_floors = u.floors::jsonb,
+             sync_seq = nextval('stream_match_state_sync_seq')
+           FROM unnest($1::uuid[], $2::text[]) AS u(id, floors) WHERE t.id = u.id
+           RETURNING t.id, t.sync_seq::text AS seq`,
+          [ids, ids.map((id) => floorsJson(id, n))],
+        )
+        .then(([written]: [{ id: string; seq: string }[]]) =>
+          cache.takeWrittenFloors(m, written, (id) => {
+            given++;
+            return floorsJson(id, n);
+          }),
+        );
+    const ids = rows.map((r) => r.id);
+    expect(await db.transaction((m) => write(m, ids, 1))).toBe(4);
+    expect(given).toBe(4);
+    expect(cache.floorsOf(ids[0])).toEqual({
+      k: 2,
+      keys: [
+        { supplyId: ids[0], demandId: ids[1], score: 99, energy: 1, routeKm: 11 },
+        { supplyId: ids[0], demandId: ids[1], score: 98, energy: 2, routeKm: 12 },
+      ],
+    });
+    // Nothing left to read: the sequence moved past the rows taken.
+    expect(await db.transaction((m) => cache.sync(m))).toBe(0);
+    await expectFloorsAsStored();
+
+    // Another stream changed as well: everything since the last sync is read instead.
+    const other = (await db.query(
+      `SELECT id FROM stream_match_state WHERE status = 'active' ORDER BY id DESC LIMIT 1`,
+    )) as { id: string }[];
+    await changeStream(db, other[0].id, prng(33));
+    await db.query(snapshotSql('id = $1'), [other[0].id]);
+    given = 0;
+    expect(await db.transaction((m) => write(m, ids.slice(0, 2), 2))).toBe(3);
+    expect(given).toBe(0);
+    expect(cache.floorsOf(ids[0])!.keys[0].score).toBe(98);
+    await expectFloorsAsStored();
+  });
+
+  /** Every stream's floors, and the K-th best its grid row keeps, as the table has them now. */
+  async function expectFloorsAsStored(): Promise<void> {
+    const fresh = new MatchStateCache();
+    await db.transaction((m) => fresh.sync(m));
+    const rows = (await db.query(`SELECT id, status FROM stream_match_state`)) as {
+      id: string;
+      status: string;
+    }[];
+    let checked = 0;
+    for (const { id, status } of rows) {
+      expect(cache.floorsOf(id)).toEqual(fresh.floorsOf(id));
+      if (status !== 'active') continue;
+      // The stream's own grid row, as a counterpart's scan finds it.
+      const s = cache.get(id)!;
+      const scanner: MatchableStream = {
+        ...s,
+        direction: s.direction === 'supply' ? 'demand' : 'supply',
+        companyId: 'nobody',
+      };
+      const seen = [cache.candidateTableOf(scanner), fresh.candidateTableOf(scanner)].map((table) => {
+        const i = table.streams.findIndex((c) => c.id === id);
+        expect(i).toBeGreaterThanOrEqual(0);
+        return [
+          table.data[i * CandidateTable.STRIDE + CandidateTable.FLOORS_K],
+          table.data[i * CandidateTable.STRIDE + CandidateTable.KTH_BEST],
+        ];
+      });
+      expect(seen[0]).toEqual(seen[1]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  }
 
   it('exclusive runs callers one at a time, in order, even when one fails', async () => {
     const order: string[] = [];

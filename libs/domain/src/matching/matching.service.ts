@@ -857,9 +857,10 @@ export class MatchingService {
     const count = merged + (await rebuild.writeMerged(extra));
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
-        await this.writeFloors(m, ids, floors);
+        const written = await this.writeFloors(m, ids, floors);
         // Taken into the in-memory state now rather than all at the end of the run.
-        await this.state.sync(m);
+        const at = new Map(ids.map((id, i) => [id, i]));
+        await this.state.takeWrittenFloors(m, written, (id) => floors[at.get(id)!]);
         return 0;
       }),
     );
@@ -871,22 +872,27 @@ export class MatchingService {
   /**
    * Stores each stream's floors (storedFloorsJson, by position in `ids`) where they changed: a run over
    * a current store rewrote 100,000 state rows (and their three index entries) with the same floors.
+   * Returns the rows changed, with their new sequence numbers.
    */
   private async writeFloors(
     m: EntityManager,
     ids: readonly string[],
     floors: readonly string[],
-  ): Promise<void> {
+  ): Promise<{ id: string; seq: string }[]> {
     const batch = this.config.MATCH_WRITE_BATCH;
+    const written: { id: string; seq: string }[] = [];
     for (let i = 0; i < ids.length; i += batch) {
-      await m.query(
+      const rows = (await m.query(
         `UPDATE stream_match_state t SET rank_floors = f.floors,
            sync_seq = nextval('stream_match_state_sync_seq')
          FROM (SELECT u.id, u.floors::jsonb AS floors FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)) f
-         WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors`,
+         WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors
+         RETURNING t.id, t.sync_seq::text AS seq`,
         [ids.slice(i, i + batch), floors.slice(i, i + batch)],
-      );
+      )) as [{ id: string; seq: string }[], number];
+      for (const row of rows[0]) written.push(row);
     }
+    return written;
   }
 
   /** Active opposite-direction streams of the same category inside the category's reach (lat/lon box on an index). */

@@ -185,6 +185,13 @@ export class CandidateTable {
   }
 
   /** Removes row `i` by moving the last row into it; returns the stream now at `i` (undefined if none). */
+  /** Sets row `i`'s floors (see FLOORS_K and KTH_BEST). */
+  setFloors(i: number, floorsK: number, kthBest: number): void {
+    const r = i * CandidateTable.STRIDE;
+    this.data[r + CandidateTable.FLOORS_K] = floorsK;
+    this.data[r + CandidateTable.KTH_BEST] = kthBest;
+  }
+
   removeRow(i: number): MatchableStream | undefined {
     const last = --this.length;
     const n = CandidateTable.STRIDE;
