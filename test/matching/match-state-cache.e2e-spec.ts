@@ -4,6 +4,7 @@ import {
   createDataSource,
   MatchingService,
   MatchStateCache,
+  snapshotAllSql,
   snapshotSql,
   type MatchableStream,
 } from '@symbiose/domain';
@@ -51,6 +52,12 @@ describe('MatchStateCache', () => {
     return rows.length;
   }
 
+  /** The full re-match's snapshot of every stream (snapshotSql of one stream is the incremental job's). */
+  const snapshotAll = () =>
+    db.transaction(async (m) => {
+      for (const sql of snapshotAllSql()) await m.query(sql);
+    });
+
   beforeAll(async () => {
     const config = await isolatedConfig('state_cache');
     db = createDataSource(config);
@@ -68,12 +75,12 @@ describe('MatchStateCache', () => {
       const site = world.sites[i % world.sites.length];
       streams.push(await insertStream(db, site, i % 2 === 0 ? 'supply' : 'demand', rnd));
     }
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(24);
     expect(await expectSameAsTable()).toBe(24);
 
     // Nothing changed: nothing applied (the snapshot skips identical rows, so no sequence moves).
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(0);
 
     // Two changed streams, one moved to another site: exactly those two rows arrive.
@@ -83,7 +90,7 @@ describe('MatchStateCache', () => {
       `UPDATE streams SET latitude = $2 + 0.5, longitude = $3, version = version + 1 WHERE id = $1`,
       [streams[1].id, far.lat, far.lon],
     );
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(2);
     expect(cache.get(streams[1].id)!.site.latitude).toBeCloseTo(far.lat + 0.5, 9);
     await expectSameAsTable();
@@ -92,7 +99,7 @@ describe('MatchStateCache', () => {
     await db.query(`UPDATE streams SET status = 'paused', version = version + 1 WHERE id = $1`, [
       streams[2].id,
     ]);
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(1);
     const demand = cache.get(streams[3].id)!;
     expect(ids(cache.candidatesOf(demand))).not.toContain(streams[2].id);
@@ -106,14 +113,14 @@ describe('MatchStateCache', () => {
         streams[i].id,
       ]);
     }
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(4);
     await expectSameAsTable();
     for (let i = 7; i < streams.length; i++) if (i !== 10) await changeStream(db, streams[i].id, rnd);
     await db.query(`UPDATE streams SET status = 'active', version = version + 1 WHERE id = $1`, [
       streams[6].id,
     ]);
-    await db.query(snapshotSql('true'));
+    await snapshotAll();
     expect(await db.transaction((m) => cache.sync(m))).toBe(17);
     await expectSameAsTable();
   });

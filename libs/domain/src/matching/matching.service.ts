@@ -20,6 +20,7 @@ import {
 import {
   MatchableStream,
   ScoredPair,
+  snapshotAllSql,
   snapshotSql,
   STREAM_COLUMNS,
   StreamRow,
@@ -607,7 +608,7 @@ export class MatchingService {
     // One locked transaction: incremental jobs wait, and the processed state, the matches and
     // matched_version all move together to the data read here.
     const written = await this.locked(async (m) => {
-      await m.query(snapshotSql('true'));
+      for (const sql of snapshotAllSql()) await m.query(sql);
       await this.state.sync(m);
       snapshotMs = performance.now() - started;
       const streams = this.state.all();

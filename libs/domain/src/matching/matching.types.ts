@@ -87,6 +87,29 @@ const STATE_COLUMNS = `id, company_id, status, version, direction, category, ann
   current_source, available_from, available_until, max_distance_km, regulatory_status, latitude, longitude, country,
   has_quay, has_rail`;
 
+/** STATE_COLUMNS but the id: what a snapshot copies and compares. */
+const STATE_FIELDS = STATE_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== 'id');
+
+/**
+ * snapshotSql('true') as two set-based statements: the rows that differ from their stream updated
+ * (one hash join), then the streams without a row inserted. INSERT … ON CONFLICT probes the primary
+ * key and compares once per stream: 0.50 s at 100,000 unchanged streams, against 0.33 s for these.
+ */
+export function snapshotAllSql(): string[] {
+  const of = (alias: string) => STATE_FIELDS.map((c) => `${alias}.${c}`).join(', ');
+  return [
+    `UPDATE stream_match_state t SET ${STATE_FIELDS.map((c) => `${c} = s.${c}`).join(', ')},
+       sync_seq = nextval('stream_match_state_sync_seq')
+     FROM streams s
+     WHERE t.id = s.id AND (${of('t')}) IS DISTINCT FROM (${of('s')})`,
+    `INSERT INTO stream_match_state (id, ${STATE_FIELDS.join(', ')})
+     SELECT s.id, ${of('s')} FROM streams s
+     WHERE NOT EXISTS (SELECT 1 FROM stream_match_state t WHERE t.id = s.id)`,
+  ];
+}
+
 /** Copies streams' current data into the matcher's processed state (all of them, or those in `ids`). */
 export function snapshotSql(where: string): string {
   return `INSERT INTO stream_match_state (${STATE_COLUMNS})
