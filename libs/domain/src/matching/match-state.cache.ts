@@ -118,8 +118,8 @@ export class MatchStateCache {
    * numbers, and `floorsOf` gives each one's floors as written (storedFloorsJson). Syncs instead unless
    * those are exactly the rows changed since the last sync: the epoch is the same and as many rows are
    * past the last sequence number (all of the written ones are, the sequence only goes up). A full
-   * re-match writes 100,000 streams' floors; reading them back cost Postgres and this thread about a
-   * second each. Returns rows applied.
+   * re-match writes 100,000 streams' floors; reading them back took 1.3 s of statements per run, and
+   * this thread parsed every row again. Returns rows applied.
    */
   async takeWrittenFloors(
     m: EntityManager,
