@@ -858,10 +858,10 @@ export class MatchingService {
     const count = merged + (await rebuild.writeMerged(extra));
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
-        const written = await this.writeFloors(m, ids, floors);
+        const changed = await this.writeFloors(m, ids, floors);
         // Taken into the in-memory state now rather than all at the end of the run.
         const at = new Map(ids.map((id, i) => [id, i]));
-        await this.state.takeWrittenFloors(m, written, (id) => floors[at.get(id)!]);
+        await this.state.takeWrittenFloors(m, changed, (id) => floors[at.get(id)!]);
         return 0;
       }),
     );

@@ -184,7 +184,6 @@ export class CandidateTable {
     this.streams[row] = from.streams[i];
   }
 
-  /** Removes row `i` by moving the last row into it; returns the stream now at `i` (undefined if none). */
   /** Sets row `i`'s floors (see FLOORS_K and KTH_BEST). */
   setFloors(i: number, floorsK: number, kthBest: number): void {
     const r = i * CandidateTable.STRIDE;
@@ -192,6 +191,7 @@ export class CandidateTable {
     this.data[r + CandidateTable.KTH_BEST] = kthBest;
   }
 
+  /** Removes row `i` by moving the last row into it; returns the stream now at `i` (undefined if none). */
   removeRow(i: number): MatchableStream | undefined {
     const last = --this.length;
     const n = CandidateTable.STRIDE;
