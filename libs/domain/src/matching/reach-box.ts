@@ -1,7 +1,14 @@
-import { CURRENT_FACTOR_SET, type FactorSet, maxReachKm } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, EARTH_RADIUS_KM, type FactorSet, maxReachKm } from '@symbiose/engine';
 import { MatchableStream } from './matching.types';
 
-const KM_PER_DEGREE_LAT = 111.2;
+/**
+ * Great-circle km per degree of latitude on the engine's sphere (111.195). A rounder 111.2 made the box
+ * 0.004 % short of the reach, so a counterpart due north or south in the last metre of it, which the
+ * engine accepts, was never a candidate.
+ */
+const KM_PER_DEGREE_LAT = (EARTH_RADIUS_KM * Math.PI) / 180;
+/** Relative widening of the box, so that rounding never leaves a point at exactly the reach outside. */
+const BOX_MARGIN = 1 + 1e-7;
 
 /**
  * The lat/lon box that holds every counterpart within the stream's reach: the category's reach or the
@@ -14,7 +21,7 @@ export function reachBox(s: MatchableStream): {
   maxLon: number;
   maxLat: number;
 } {
-  const reach = streamReachKm(s);
+  const reach = streamReachKm(s) * BOX_MARGIN;
   const dLat = reach / KM_PER_DEGREE_LAT;
   const lat = s.site.latitude;
   const maxAbsLat = Math.min(89, Math.abs(lat) + dLat);
