@@ -17,6 +17,7 @@ import { MatchesStatusPartialIndex1765020000000 } from './1765020000000-matches-
 import { MatchesStreamReferences1765030000000 } from './1765030000000-matches-stream-references';
 import { MatcherPendingWrites1765040000000 } from './1765040000000-matcher-pending-writes';
 import { MatcherPendingWritesStorage1765050000000 } from './1765050000000-matcher-pending-writes-storage';
+import { MatchesFlagMask1765060000000 } from './1765060000000-matches-flag-mask';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   MatchesStreamReferences1765030000000,
   MatcherPendingWrites1765040000000,
   MatcherPendingWritesStorage1765050000000,
+  MatchesFlagMask1765060000000,
 ];

@@ -14,7 +14,7 @@ import {
   pairStreamIds,
   upsertPairs,
 } from '@symbiose/domain/matching/match-writer';
-import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { BenchContext } from '../context';
@@ -26,13 +26,13 @@ export const UPSERT_CHUNK = 20_000;
 
 const ROW_SQL = `INSERT INTO matches AS m (supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
    exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
-   deducted_co2_t, flags, explanation, engine_version, factor_set_version)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $4, $11, $12, $13::text[], '{}'::jsonb, $14, $15)
+   deducted_co2_t, flag_mask, explanation, engine_version, factor_set_version)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $4, $11, $12, $13::smallint, '{}'::jsonb, $14, $15)
  ON CONFLICT (supply_stream_id, demand_stream_id) DO UPDATE SET
    score = EXCLUDED.score, exchanged_quantity = EXCLUDED.exchanged_quantity, exchanged_unit = EXCLUDED.exchanged_unit,
    distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km, transport_mode = EXCLUDED.transport_mode,
    energy_saved_mwh = EXCLUDED.energy_saved_mwh, co2_avoided_t = EXCLUDED.co2_avoided_t,
-   gross_co2_t = EXCLUDED.gross_co2_t, deducted_co2_t = EXCLUDED.deducted_co2_t, flags = EXCLUDED.flags,
+   gross_co2_t = EXCLUDED.gross_co2_t, deducted_co2_t = EXCLUDED.deducted_co2_t, flag_mask = EXCLUDED.flag_mask,
    engine_version = EXCLUDED.engine_version, factor_set_version = EXCLUDED.factor_set_version,
    computed_at = now(), updated_at = now()`;
 
@@ -140,7 +140,7 @@ async function writeRowByRow(db: Client, pairs: readonly ScoredPair[]): Promise<
           p.energy,
           p.gross,
           p.deducted,
-          p.flags,
+          maskOfFlags(p.flags),
           ENGINE_VERSION,
           CURRENT_FACTOR_SET.version,
         ],

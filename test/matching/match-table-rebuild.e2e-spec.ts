@@ -3,7 +3,7 @@ import { AppConfig, JobName, JobQueue } from '@symbiose/core';
 import { MatchingService, pairKey, ScoredPair } from '@symbiose/domain';
 import { MatchTableRebuild, validateMatchesReferences } from '@symbiose/domain/matching/match-table-rebuild';
 import { PIPELINED_STATEMENT_ROWS } from '@symbiose/domain/matching/match-writer';
-import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION, flagsFromMask } from '@symbiose/engine';
 import { newPairsCopy } from '@symbiose/domain/matching/pair-columns';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -242,7 +242,7 @@ describe('full re-match rebuilds the matches table', () => {
         `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
         `1192f3a4-7b1c-4d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
         10 + i,
-        i % 3 === 0 ? ['regulatory_review'] : [],
+        i % 3 === 0 ? ['displaces_existing_use', 'low_confidence_factor'] : [],
       ),
     );
     // Committed first: the rebuild reads matches on a connection of its own.
@@ -264,11 +264,11 @@ describe('full re-match rebuilds the matches table', () => {
           ]);
           // The rows are written on the rebuild's own connection; the outbox in the run's transaction.
           const rows = (await rebuild.writer.query(
-            `SELECT id, supply_stream_id, score, flags, status FROM matches_rebuilt ORDER BY supply_stream_id`,
-          )) as { id: string; supply_stream_id: string; score: number; flags: string[]; status: string }[];
-          expect(rows.map((r) => [r.supply_stream_id, r.score, r.flags, r.status])).toEqual(
-            pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']),
-          );
+            `SELECT id, supply_stream_id, score, flag_mask, status FROM matches_rebuilt ORDER BY supply_stream_id`,
+          )) as { id: string; supply_stream_id: string; score: number; flag_mask: number; status: string }[];
+          expect(
+            rows.map((r) => [r.supply_stream_id, r.score, flagsFromMask(r.flag_mask), r.status]),
+          ).toEqual(pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']));
           const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
             match_ids: string[];
           }[];

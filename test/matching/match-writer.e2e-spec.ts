@@ -62,7 +62,7 @@ describe('match writers', () => {
     (await db.query(
       `SELECT supply_stream_id, demand_stream_id, category, status, qualifies, stale, score, exchanged_quantity,
          exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
-         deducted_co2_t, flags, explanation, engine_version, factor_set_version, version
+         deducted_co2_t, flag_mask, explanation, engine_version, factor_set_version, version
        FROM matches ORDER BY supply_stream_id, demand_stream_id`,
     )) as Record<string, unknown>[];
 

@@ -26,6 +26,17 @@ export function flagsFromMask(mask: number): Flag[] {
   return out;
 }
 
+/** The mask of named flags (flagsFromMask's inverse); a name that is not a flag is a bug: it throws. */
+export function maskOfFlags(flags: readonly string[]): number {
+  let mask = 0;
+  for (const f of flags) {
+    const bit = (FLAG_BIT as Readonly<Record<string, number>>)[f];
+    if (bit === undefined || !Object.hasOwn(FLAG_BIT, f)) throw new RangeError(`not a flag: ${f}`);
+    mask |= bit;
+  }
+  return mask;
+}
+
 export const REJECTION_REASONS = [
   'invalid_input',
   'same_direction',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError } from '@symbiose/core';
-import { CURRENT_FACTOR_SET, estimatePair, Explanation } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, estimatePair, Explanation, flagsFromMask } from '@symbiose/engine';
 import { DataSource } from 'typeorm';
 import { Paginated as Page } from '../identity/page';
 import { Principal } from '../identity/principal';
@@ -45,7 +45,8 @@ interface MatchRow {
   co2_avoided_t: number;
   gross_co2_t: number;
   deducted_co2_t: number;
-  flags: string[];
+  /** Bit i: the engine's FLAGS[i]. */
+  flag_mask: number;
   explanation: Explanation | Record<string, never>;
   agreed_estimate: AgreedEstimate | null;
   engine_version: string;
@@ -281,7 +282,7 @@ export class MatchesService {
       demandStreamId: r.demand_stream_id,
       category: r.category,
       score: r.score,
-      flags: r.stale ? [...r.flags, 'stale'] : r.flags,
+      flags: r.stale ? [...flagsFromMask(r.flag_mask), 'stale'] : flagsFromMask(r.flag_mask),
       stale: r.stale,
       qualifies: r.qualifies,
       interest: { supply: r.supply_interest, demand: r.demand_interest },

@@ -367,7 +367,7 @@ const COLUMNS = [
   'co2_avoided_t',
   'gross_co2_t',
   'deducted_co2_t',
-  'flags',
+  'flag_mask',
   'explanation',
   'agreed_estimate',
   'engine_version',
@@ -398,9 +398,9 @@ const CARRIED: Partial<Record<(typeof COLUMNS)[number], string>> = {
  */
 const STATUS = `CASE WHEN o.status IS NULL OR o.status = 'expired' THEN 'proposed' ELSE o.status END`;
 const changed = (engine: string, factors: string) => `(o.id IS NULL OR (o.score, o.energy_saved_mwh,
-    o.exchanged_quantity, o.route_km, o.distance_km, o.flags, o.status, o.qualifies, o.engine_version,
+    o.exchanged_quantity, o.route_km, o.distance_km, o.flag_mask, o.status, o.qualifies, o.engine_version,
     o.factor_set_version)
-  IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route, t.distance, t.flag_array, ${STATUS}, true, ${engine},
+  IS DISTINCT FROM (t.score, t.energy, t.exchanged, t.route, t.distance, t.flag_mask, ${STATUS}, true, ${engine},
     ${factors}))`;
 const merged = (
   engine: string,
@@ -431,7 +431,7 @@ const merged = (
   co2_avoided_t: 't.score',
   gross_co2_t: 't.gross',
   deducted_co2_t: 't.deducted',
-  flags: 't.flag_array',
+  flag_mask: 't.flag_mask',
   explanation: `coalesce(o.explanation, '{}'::jsonb)`,
   agreed_estimate: 'o.agreed_estimate',
   engine_version: engine,
@@ -479,7 +479,7 @@ const MERGE_STAGED = (table: string) => {
     FROM (SELECT id, supply_stream_id AS supply, demand_stream_id AS demand, category, score,
         exchanged_quantity AS exchanged, exchanged_unit AS unit, distance_km AS distance, route_km AS route,
         transport_mode AS mode, energy_saved_mwh AS energy, gross_co2_t AS gross, deducted_co2_t AS deducted,
-        flags AS flag_array, engine_version AS engine, factor_set_version AS factors
+        flag_mask, engine_version AS engine, factor_set_version AS factors
       FROM ${table}) t
     LEFT JOIN matches o ON o.supply_stream_id = t.supply AND o.demand_stream_id = t.demand AND o.category = $1
     CROSS JOIN LATERAL (SELECT ${changed('t.engine', 't.factors')} AS changed) c

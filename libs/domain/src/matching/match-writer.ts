@@ -3,13 +3,10 @@ import { ScoredPair } from './matching.types';
 import { pairColumnChunks } from './pair-columns';
 import { uuidArray } from './pg-binary-arrays';
 
-/**
- * The pairs' column arrays (pairColumns: $1 … $13 and $16) as rows `t`, with the comma-joined flags as
- * a text[] (`flag_array`).
- */
-export const PAIR_ROWS = `(SELECT u.*, CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END AS flag_array
+/** The pairs' column arrays (pairColumns: $1 … $13 and $16) as rows `t`, the flag mask as a smallint. */
+export const PAIR_ROWS = `(SELECT u.*, u.flags::smallint AS flag_mask
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::float8[],
-       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[], $16::uuid[])
+       $8::float8[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::int4[], $16::uuid[])
        AS u(supply, demand, category, score, exchanged, unit, distance, route, mode, energy, gross, deducted, flags, id)) t`;
 
 /** INSERT … SELECT of the pairs (PAIR_ROWS) into `table`, as new proposals. */
@@ -17,9 +14,9 @@ export const insertPairsInto = (
   table: string,
 ) => `INSERT INTO ${table} AS m (id, supply_stream_id, demand_stream_id, category, score, exchanged_quantity,
        exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh, co2_avoided_t, gross_co2_t,
-       deducted_co2_t, flags, explanation, engine_version, factor_set_version)
+       deducted_co2_t, flag_mask, explanation, engine_version, factor_set_version)
      SELECT t.id, t.supply, t.demand, t.category, t.score, t.exchanged, t.unit, t.distance, t.route, t.mode, t.energy,
-       t.score, t.gross, t.deducted, t.flag_array, '{}'::jsonb, $14, $15
+       t.score, t.gross, t.deducted, t.flag_mask, '{}'::jsonb, $14, $15
      FROM ${PAIR_ROWS}`;
 
 const INSERT_PAIRS = insertPairsInto('matches');
@@ -116,7 +113,7 @@ async function updateStoredPairs(
        exchanged_unit = EXCLUDED.exchanged_unit, distance_km = EXCLUDED.distance_km, route_km = EXCLUDED.route_km,
        transport_mode = EXCLUDED.transport_mode, energy_saved_mwh = EXCLUDED.energy_saved_mwh,
        co2_avoided_t = EXCLUDED.co2_avoided_t, gross_co2_t = EXCLUDED.gross_co2_t,
-       deducted_co2_t = EXCLUDED.deducted_co2_t, flags = EXCLUDED.flags,
+       deducted_co2_t = EXCLUDED.deducted_co2_t, flag_mask = EXCLUDED.flag_mask,
        engine_version = EXCLUDED.engine_version, factor_set_version = EXCLUDED.factor_set_version,
        qualifies = true,
        status = CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
@@ -129,10 +126,10 @@ async function updateStoredPairs(
        END,
        version = CASE WHEN m.status = 'expired' THEN m.version + 1 ELSE m.version END,
        computed_at = now(), updated_at = now()
-     WHERE (m.score, m.energy_saved_mwh, m.exchanged_quantity, m.route_km, m.distance_km, m.flags, m.status,
+     WHERE (m.score, m.energy_saved_mwh, m.exchanged_quantity, m.route_km, m.distance_km, m.flag_mask, m.status,
             m.qualifies, m.engine_version, m.factor_set_version)
        IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.energy_saved_mwh, EXCLUDED.exchanged_quantity, EXCLUDED.route_km,
-            EXCLUDED.distance_km, EXCLUDED.flags, CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
+            EXCLUDED.distance_km, EXCLUDED.flag_mask, CASE WHEN m.status = 'expired' THEN 'proposed' ELSE m.status END,
             true, EXCLUDED.engine_version, EXCLUDED.factor_set_version)
      RETURNING 1`,
     pairs,

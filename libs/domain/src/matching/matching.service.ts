@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig, collectGarbage, JobQueue } from '@symbiose/core';
-import { CATEGORIES, CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
+import { CATEGORIES, CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
 import { DataSource, EntityManager } from 'typeorm';
 import { requestAllocation } from '../allocation/allocation-trigger';
 import { matchFromScratch } from './full-match';
@@ -212,7 +212,7 @@ interface StoredRank extends RankKey {
   /** The rest of what upsertPairs compares before it rewrites a row. */
   exchanged: number;
   distanceKm: number;
-  flags: string;
+  flagMask: number;
   engineVersion: string;
   factorSetVersion: string;
 }
@@ -230,7 +230,7 @@ function rowHolds(old: StoredRank, p: ScoredPair): boolean {
     old.routeKm === p.routeKm &&
     old.exchanged === p.exchanged &&
     old.distanceKm === p.distanceKm &&
-    old.flags === p.flags.join(',') &&
+    old.flagMask === maskOfFlags(p.flags) &&
     old.engineVersion === ENGINE_VERSION &&
     old.factorSetVersion === CURRENT_FACTOR_SET.version
   );
@@ -929,13 +929,13 @@ export class MatchingService {
       acted_on: boolean;
       exchanged_quantity: number;
       distance_km: number;
-      flags: string;
+      flag_mask: number;
       engine_version: string;
       factor_set_version: string;
     }[] = await m.query(
       `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies,
          (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on,
-         exchanged_quantity, distance_km, array_to_string(flags, ',') AS flags, engine_version, factor_set_version
+         exchanged_quantity, distance_km, flag_mask, engine_version, factor_set_version
        FROM matches WHERE ${column} = $1 AND (qualifies OR status <> 'expired')`,
       [s.id],
     );
@@ -950,7 +950,7 @@ export class MatchingService {
       actedOn: r.acted_on && r.status !== 'expired',
       exchanged: r.exchanged_quantity,
       distanceKm: r.distance_km,
-      flags: r.flags,
+      flagMask: r.flag_mask,
       engineVersion: r.engine_version,
       factorSetVersion: r.factor_set_version,
     }));

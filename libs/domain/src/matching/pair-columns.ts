@@ -1,6 +1,6 @@
-import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
 import { ScoredPair } from './matching.types';
-import { float8Array, textArray, uuidArray, uuidV7Array, writeUuid } from './pg-binary-arrays';
+import { float8Array, int4Array, textArray, uuidArray, uuidV7Array, writeUuid } from './pg-binary-arrays';
 
 /** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
 export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
@@ -17,8 +17,9 @@ export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
     energy: [] as number[],
     gross: [] as number[],
     deducted: [] as number[],
-    flags: [] as string[],
+    flags: [] as number[],
   };
+  const maskOf = flagMasks();
   for (const p of pairs) {
     cols.supply.push(p.supplyId);
     cols.demand.push(p.demandId);
@@ -32,8 +33,7 @@ export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
     cols.energy.push(p.energy);
     cols.gross.push(p.gross);
     cols.deducted.push(p.deducted);
-    // Postgres arrays of arrays must be rectangular, so flags travel as a comma-joined string.
-    cols.flags.push(p.flags.join(','));
+    cols.flags.push(maskOf(p.flags));
   }
   return [
     uuidArray(cols.supply),
@@ -48,7 +48,7 @@ export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
     float8Array(cols.energy),
     float8Array(cols.gross),
     float8Array(cols.deducted),
-    textArray(cols.flags),
+    int4Array(cols.flags),
     ENGINE_VERSION,
     CURRENT_FACTOR_SET.version,
     // Ids for the rows that turn out new (a row that exists keeps its id): time-ordered, see uuidV7Array.
@@ -72,7 +72,7 @@ export const COPIED_COLUMNS = [
   'co2_avoided_t',
   'gross_co2_t',
   'deducted_co2_t',
-  'flags',
+  'flag_mask',
   'explanation',
   'engine_version',
   'factor_set_version',
@@ -97,15 +97,14 @@ export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
   const category = new FieldBytes<string>(textField);
   const unit = new FieldBytes<string>(textField);
   const mode = new FieldBytes<string>(textField);
-  const flags = new FieldBytes<readonly string[]>(flagsField);
+  const maskOf = flagMasks();
   let bytes = COPY_HEADER.length + 2;
   for (const p of pairs) {
     bytes +=
       FIXED_ROW_BYTES +
       category.of(p.category).length +
       unit.of(p.exchangedUnit).length +
-      mode.of(p.mode).length +
-      flags.of(p.flags).length;
+      mode.of(p.mode).length;
   }
   const buf = Buffer.allocUnsafe(bytes);
   let o = COPY_HEADER.copy(buf, 0);
@@ -142,7 +141,8 @@ export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
     o = float8(buf, o, p.score);
     o = float8(buf, o, p.gross);
     o = float8(buf, o, p.deducted);
-    o = put(buf, o, flags.of(p.flags));
+    o = buf.writeInt32BE(2, o);
+    o = buf.writeInt16BE(maskOf(p.flags), o);
     o = put(buf, o, ROW_END);
   }
   o = buf.writeInt16BE(-1, o);
@@ -158,10 +158,25 @@ function field(bytes: Uint8Array): Uint8Array {
   return out;
 }
 const textField = (v: string) => field(Buffer.from(v, 'utf8'));
-const flagsField = (v: readonly string[]) => field(textArray(v));
 
 /**
- * Fields that repeat a few values (category, unit, mode, flags), each encoded once per chunk; the
+ * maskOfFlags with the last answer at hand: a run's pairs share one flags array per mask
+ * (sharedFlags), and rows come in runs of the same flags.
+ */
+function flagMasks(): (flags: readonly string[]) => number {
+  let last: readonly string[] | null = null;
+  let lastMask = 0;
+  return (flags) => {
+    if (flags !== last) {
+      lastMask = maskOfFlags(flags);
+      last = flags;
+    }
+    return lastMask;
+  };
+}
+
+/**
+ * Fields that repeat a few values (category, unit, mode), each encoded once per chunk; the
  * last value's bytes are at hand without a lookup (rows come in runs of one category and mode).
  */
 class FieldBytes<K> {
@@ -209,8 +224,8 @@ const ROW_END = Buffer.concat([
   textField(ENGINE_VERSION),
   textField(CURRENT_FACTOR_SET.version),
 ]);
-/** Bytes of a row besides its category, unit, mode and flags: 3 uuids, 8 float8s and ROW_END. */
-const FIXED_ROW_BYTES = ROW_START.length + 16 + 2 * (4 + 16) + 8 * 12 + ROW_END.length;
+/** Bytes of a row besides its category, unit and mode: 3 uuids, 8 float8s, the flag mask and ROW_END. */
+const FIXED_ROW_BYTES = ROW_START.length + 16 + 2 * (4 + 16) + 8 * 12 + (4 + 2) + ROW_END.length;
 
 /** The pairs as newPairsCopy chunks of `rowsPerStatement` rows, each encoded only when asked for. */
 export function* copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: number): Iterable<unknown[]> {
