@@ -30,9 +30,8 @@ export function flagsFromMask(mask: number): Flag[] {
 export function maskOfFlags(flags: readonly string[]): number {
   let mask = 0;
   for (const f of flags) {
-    const bit = (FLAG_BIT as Readonly<Record<string, number>>)[f];
-    if (bit === undefined || !Object.hasOwn(FLAG_BIT, f)) throw new RangeError(`not a flag: ${f}`);
-    mask |= bit;
+    if (!Object.hasOwn(FLAG_BIT, f)) throw new RangeError(`not a flag: ${f}`);
+    mask |= FLAG_BIT[f as Flag];
   }
   return mask;
 }
