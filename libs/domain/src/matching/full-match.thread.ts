@@ -6,9 +6,10 @@
  * has read the stored rows the run did not rewrite and asks for the category's stored floors.
  */
 import { parentPort } from 'node:worker_threads';
-import { matchFromScratch } from './full-match';
+import { scoreFromScratch } from './full-match';
 import type { MatchableStream, ScoredPair } from './matching.types';
-import { copyChunks } from './pair-columns';
+import { storedCopyChunks } from './pair-columns';
+import { storedRankedRows, type StoredPairs } from './pair-store';
 import { categoryFloorsJson } from './rank-floors';
 
 export interface MatchCategoryRequest {
@@ -47,7 +48,7 @@ export type FromScoringThread =
 const port = parentPort;
 if (!port) throw new Error('full-match.thread runs only as a worker thread');
 
-const keptByCategory = new Map<string, { kept: ScoredPair[]; k: number }>();
+const keptByCategory = new Map<string, { kept: StoredPairs; k: number }>();
 let chunksInFlight = 0;
 let chunksAhead = Infinity;
 let waiting: (() => void)[] = [];
@@ -55,8 +56,15 @@ let waiting: (() => void)[] = [];
 const toMain = port;
 const send = (message: FromScoringThread) => toMain.postMessage(message);
 
-function sendRows(category: string, pairs: readonly ScoredPair[], r: MatchCategoryRequest): void {
-  const chunks = [...copyChunks(pairs, r.rowsPerStatement)];
+/** Sends the kept pairs at positions from … to, encoded (read from the run's store before it returns). */
+function sendRows(
+  category: string,
+  kept: StoredPairs,
+  from: number,
+  to: number,
+  r: MatchCategoryRequest,
+): void {
+  const chunks = [...storedCopyChunks(kept, r.rowsPerStatement, from, to)];
   chunksInFlight += chunks.length;
   // The encoded buffers move to the main thread instead of being copied: those with a memory block of
   // their own (a small Buffer shares Node's pool with others and is copied).
@@ -78,17 +86,18 @@ async function writerCaughtUp(): Promise<void> {
 
 async function matchCategory(r: MatchCategoryRequest): Promise<void> {
   chunksAhead = r.chunksAhead;
-  const result = await matchFromScratch(
+  const result = await scoreFromScratch(
     r.streams,
     r.k,
     async (done) => {
       send({ kind: 'progress', category: r.category, done });
       await writerCaughtUp();
     },
-    { batch: r.batch, take: (pairs) => sendRows(r.category, pairs, r) },
+    { batch: r.batch, take: (kept, from, to) => sendRows(r.category, kept, from, to, r) },
   );
-  for (let i = result.handedOver; i < result.kept.length; i += r.batch) {
-    sendRows(r.category, result.kept.slice(i, i + r.batch), r);
+  const { kept } = result;
+  for (let i = result.handedOver; i < kept.length; i += r.batch) {
+    sendRows(r.category, kept, i, Math.min(i + r.batch, kept.length), r);
   }
   keptByCategory.set(r.category, { kept: result.kept, k: r.k });
   send({
@@ -105,8 +114,8 @@ function floors(category: string, streamIds: string[], extra: ScoredPair[]): voi
   const held = keptByCategory.get(category);
   if (!held) throw new Error(`no kept pairs of category ${category} in this scoring thread`);
   keptByCategory.delete(category);
-  for (const p of extra) held.kept.push(p);
-  send({ kind: 'floors', category, floors: categoryFloorsJson(streamIds, held.kept, held.k) });
+  const stored = storedRankedRows(held.kept, extra);
+  send({ kind: 'floors', category, floors: categoryFloorsJson(streamIds, stored, held.k) });
 }
 
 function fail(err: unknown): void {

@@ -22,7 +22,17 @@ import {
 import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
-import { ceilingFactsOf, sharedFlags } from './pair-scoring';
+import { ceilingFactsOf } from './pair-scoring';
+import {
+  AT_ENERGY,
+  AT_EXCHANGED,
+  AT_ROUTE,
+  AT_SCORE,
+  PAIR_NUMBERS,
+  PairStore,
+  storedPairsSlice,
+  type StoredPairs,
+} from './pair-store';
 import { reachBox, streamReachKm } from './reach-box';
 
 export interface FullMatchResult {
@@ -44,6 +54,11 @@ export interface FullMatchResult {
   skipped: number;
 }
 
+/** FullMatchResult with the kept pairs as slots of the run's PairStore (see scoreFromScratch). */
+export interface StoredMatchResult extends Omit<FullMatchResult, 'kept'> {
+  kept: StoredPairs;
+}
+
 /**
  * Receives kept pairs while the run goes on (a stream's top K is final once the stream is done), in
  * batches of at least `batch`, so a caller can write them while the rest is scored.
@@ -53,197 +68,162 @@ export interface FinalPairsSink {
   take(pairs: readonly ScoredPair[]): void;
 }
 
+/** FinalPairsSink of scoreFromScratch: the kept pairs at positions from … to, read before it returns. */
+export interface StoredPairsSink {
+  readonly batch: number;
+  take(kept: StoredPairs, from: number, to: number): void;
+}
+
 /**
- * True when pair `a` ranks before `b` (see compareRank). Pairs are passed rather than their numbers:
- * a call the compiler does not inline boxes every number passed to it.
+ * True when the pair in slot `a` ranks before the one in slot `b` (see compareRank). A slot's supply and
+ * demand are positions in the run's lists sorted by id, so positions compare as the ids do.
  */
-function ranksBefore(a: ScoredPair, b: ScoredPair): boolean {
-  const as = a.score;
-  const bs = b.score;
+function ranksBefore(store: PairStore, a: number, b: number): boolean {
+  const n = store.numbers;
+  const ai = a * PAIR_NUMBERS;
+  const bi = b * PAIR_NUMBERS;
+  const as = n[ai + AT_SCORE];
+  const bs = n[bi + AT_SCORE];
   if (as !== bs) return as > bs;
-  const ae = a.energy;
-  const be = b.energy;
+  const ae = n[ai + AT_ENERGY];
+  const be = n[bi + AT_ENERGY];
   if (ae !== be) return ae > be;
-  const ar = a.routeKm;
-  const br = b.routeKm;
+  const ar = n[ai + AT_ROUTE];
+  const br = n[bi + AT_ROUTE];
   if (ar !== br) return ar < br;
-  if (a.supplyId !== b.supplyId) return a.supplyId < b.supplyId;
-  return a.demandId < b.demandId;
+  const as2 = store.supply[a];
+  const bs2 = store.supply[b];
+  if (as2 !== bs2) return as2 < bs2;
+  return store.demand[a] < store.demand[b];
 }
 
-/** ranksBefore of the pair (supplyId, demandId) just scored into `s`. */
-function scoredRanksBefore(s: ScoreBuffer, supplyId: string, demandId: string, b: ScoredPair): boolean {
-  const bs = b.score;
+/** ranksBefore of the pair (supply, demand: positions) just scored into `s` and the one in slot `b`. */
+function scoredRanksBefore(
+  s: ScoreBuffer,
+  supply: number,
+  demand: number,
+  store: PairStore,
+  b: number,
+): boolean {
+  const n = store.numbers;
+  const bi = b * PAIR_NUMBERS;
+  const bs = n[bi + AT_SCORE];
   if (s.netCo2 !== bs) return s.netCo2 > bs;
-  const be = b.energy;
+  const be = n[bi + AT_ENERGY];
   if (s.energySaved !== be) return s.energySaved > be;
-  const br = b.routeKm;
+  const br = n[bi + AT_ROUTE];
   if (s.routeKm !== br) return s.routeKm < br;
-  if (supplyId !== b.supplyId) return supplyId < b.supplyId;
-  return demandId < b.demandId;
+  const bSupply = store.supply[b];
+  if (supply !== bSupply) return supply < bSupply;
+  return demand < store.demand[b];
 }
 
-/** True when pair `a` ranks after `b` (is worse). */
-function worse(a: ScoredPair, b: ScoredPair): boolean {
-  return ranksBefore(b, a);
-}
-
-/** Numbers per pair in PairNumbers: score, energy, route, distance, exchanged, gross, deducted. */
-const NUMBERS = 7;
-
-/** The numbers of a run's pairs, NUMBERS per slot, in one growing Float64Array. */
-class PairNumbers {
-  data = new Float64Array(NUMBERS * 4096);
-  private slots = 0;
-
-  slot(): number {
-    if ((this.slots + 1) * NUMBERS > this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    return this.slots++;
-  }
+/** True when the pair in slot `a` ranks after the one in slot `b` (is worse). */
+function worse(store: PairStore, a: number, b: number): boolean {
+  return ranksBefore(store, b, a);
 }
 
 /**
- * A pair object of the run; `fresh`: made by the demand pass (reusable once no buffer holds it). Its
- * numbers live in the run's PairNumbers: an object field holding a fractional number is a heap object
- * of its own, so a plain pair was eight objects, and the run's millions of kept pairs, each copied by
- * the young-generation collector until promoted, were most of its garbage collection.
+ * What the run keeps per slot beside the pair itself: whether the demand pass made it (`fresh`:
+ * reusable once no buffer holds it) and the supply's and demand's score classes (CO2, hydrogen: see
+ * distanceFreeRoutePerKm), grown with the store.
  */
-class RunPair implements ScoredPair {
-  supplyId = '';
-  demandId = '';
-  category = '';
-  exchangedUnit = '';
-  mode = '';
-  flags: string[] = [];
-  fresh = false;
-  /** The supply's and the demand's score class (CO2, hydrogen: see distanceFreeRoutePerKm), as numbers. */
-  supplyClass = -1;
-  demandClass = -1;
-  private readonly at: number;
+class SlotFacts {
+  fresh = new Uint8Array(4096);
+  supplyClass = new Int32Array(4096);
+  demandClass = new Int32Array(4096);
 
-  constructor(private readonly numbers: PairNumbers) {
-    this.at = numbers.slot() * NUMBERS;
+  /** Makes room for `slot`. */
+  reach(slot: number): void {
+    if (slot < this.fresh.length) return;
+    const size = Math.max(slot + 1, this.fresh.length * 2);
+    const fresh = new Uint8Array(size);
+    fresh.set(this.fresh);
+    this.fresh = fresh;
+    const supplyClass = new Int32Array(size);
+    supplyClass.set(this.supplyClass);
+    this.supplyClass = supplyClass;
+    const demandClass = new Int32Array(size);
+    demandClass.set(this.demandClass);
+    this.demandClass = demandClass;
   }
+}
 
-  get score(): number {
-    return this.numbers.data[this.at];
-  }
-  get energy(): number {
-    return this.numbers.data[this.at + 1];
-  }
-  get routeKm(): number {
-    return this.numbers.data[this.at + 2];
-  }
-  get distanceKm(): number {
-    return this.numbers.data[this.at + 3];
-  }
-  get exchanged(): number {
-    return this.numbers.data[this.at + 4];
-  }
-  get gross(): number {
-    return this.numbers.data[this.at + 5];
-  }
-  get deducted(): number {
-    return this.numbers.data[this.at + 6];
+/** A growing list of slots. */
+class SlotList {
+  slots = new Int32Array(4096);
+  length = 0;
+
+  push(slot: number): void {
+    if (this.length === this.slots.length) {
+      const grown = new Int32Array(this.slots.length * 2);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots[this.length++] = slot;
   }
 
-  /**
-   * The scored pair in `b` (the fields pairFromBuffer gives a plain pair), its numbers written straight
-   * into the number store: a setter the compiler does not inline would box each on its way in.
-   */
-  fill(b: ScoreBuffer, supply: MatchableStream, demand: MatchableStream): this {
-    this.supplyId = supply.id;
-    this.demandId = demand.id;
-    this.category = supply.category;
-    this.exchangedUnit = CANONICAL_UNIT[supply.category];
-    this.mode = b.mode;
-    this.flags = sharedFlags(b.flagsMask);
-    const data = this.numbers.data;
-    const at = this.at;
-    data[at] = b.netCo2;
-    data[at + 1] = b.energySaved;
-    data[at + 2] = b.routeKm;
-    data[at + 3] = b.distanceKm;
-    data[at + 4] = b.exchanged;
-    data[at + 5] = b.grossCo2;
-    data[at + 6] = b.deductedCo2;
-    return this;
-  }
-
-  /** JSON of the pair's own numbers (not of the run's whole PairNumbers). */
-  toJSON(): ScoredPair {
-    return {
-      supplyId: this.supplyId,
-      demandId: this.demandId,
-      category: this.category,
-      score: this.score,
-      energy: this.energy,
-      routeKm: this.routeKm,
-      distanceKm: this.distanceKm,
-      exchanged: this.exchanged,
-      exchangedUnit: this.exchangedUnit,
-      mode: this.mode,
-      gross: this.gross,
-      deducted: this.deducted,
-      flags: this.flags,
-    };
+  pop(): number {
+    return this.length > 0 ? this.slots[--this.length] : -1;
   }
 }
 
 /**
- * The k best pairs seen so far as a binary heap with the worst on top, so `admits` is one comparison
- * and an insert into a full buffer costs log k. The scores sit in a typed array beside the heap: the
- * sift compares them without loading the pair objects (scattered over the heap of a large run, each
- * a cache miss) and only a tie asks the pairs for the rest of the order.
+ * The k best pairs seen so far (slots of the run's store) as a binary heap with the worst on top, so
+ * `admits` is one comparison and an insert into a full buffer costs log k. The scores sit in a typed
+ * array beside the heap: the sift compares them without reading the store, and only a tie asks it for
+ * the rest of the order.
  */
 class TopK {
-  /** heap[0 … size) are held; the array keeps its length when cleared (emptying it gave its store up). */
-  private readonly heap: RunPair[] = [];
+  /** heap[0 … size) are held. */
+  private readonly heap: Int32Array;
   private size = 0;
   /** Scores beside the heap; scores[0] is the worst held (the floor) once full. */
   readonly scores: Float64Array;
-  constructor(private readonly k: number) {
+  constructor(
+    private readonly k: number,
+    private readonly store: PairStore,
+  ) {
     this.scores = new Float64Array(k);
+    this.heap = new Int32Array(k);
   }
 
-  admits(p: ScoredPair): boolean {
+  /** Whether the pair in slot `p` would enter. */
+  admits(p: number): boolean {
     if (this.size < this.k) return true;
-    const score = p.score;
+    const score = this.store.numbers[p * PAIR_NUMBERS + AT_SCORE];
     const worst = this.scores[0];
     if (score !== worst) return score > worst;
-    return ranksBefore(p, this.heap[0]);
+    return ranksBefore(this.store, p, this.heap[0]);
   }
 
-  /** `admits` for the pair (supplyId, demandId) just scored into `s`. */
-  admitsScored(s: ScoreBuffer, supplyId: string, demandId: string): boolean {
+  /** `admits` for the pair (supply, demand: positions) just scored into `s`. */
+  admitsScored(s: ScoreBuffer, supply: number, demand: number): boolean {
     if (this.size < this.k) return true;
     const worst = this.scores[0];
     if (s.netCo2 !== worst) return s.netCo2 > worst;
-    return scoredRanksBefore(s, supplyId, demandId, this.heap[0]);
+    return scoredRanksBefore(s, supply, demand, this.store, this.heap[0]);
   }
 
-  /** Call only after `admits` (or `admitsScored`) said yes. Returns the pair it evicted, if any. */
-  insert(p: RunPair): RunPair | null {
+  /** Call only after `admits` (or `admitsScored`) said yes. Returns the slot it evicted, or -1. */
+  insert(p: number): number {
     const h = this.heap;
     const sc = this.scores;
-    const s = p.score;
+    const store = this.store;
+    const s = store.numbers[p * PAIR_NUMBERS + AT_SCORE];
     if (this.size < this.k) {
       let i = this.size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
         const ps = sc[parent];
-        if (!(s < ps || (s === ps && worse(p, h[parent])))) break;
+        if (!(s < ps || (s === ps && worse(store, p, h[parent])))) break;
         h[i] = h[parent];
         sc[i] = ps;
         i = parent;
       }
       h[i] = p;
       sc[i] = s;
-      return null;
+      return -1;
     }
     const evicted = h[0];
     const n = this.size;
@@ -253,9 +233,9 @@ class TopK {
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && (sc[r] < sc[l] || (sc[r] === sc[l] && worse(h[r], h[l])))) c = r;
+      if (r < n && (sc[r] < sc[l] || (sc[r] === sc[l] && worse(store, h[r], h[l])))) c = r;
       const cs = sc[c];
-      if (!(cs < s || (cs === s && worse(h[c], p)))) break;
+      if (!(cs < s || (cs === s && worse(store, h[c], p)))) break;
       h[i] = h[c];
       sc[i] = cs;
       i = c;
@@ -265,8 +245,8 @@ class TopK {
     return evicted;
   }
 
-  /** The worst pair held (the floor's, once full). */
-  get worst(): RunPair {
+  /** The worst slot held (the floor's, once full). */
+  get worst(): number {
     return this.heap[0];
   }
 
@@ -283,7 +263,7 @@ class TopK {
     return this.size;
   }
 
-  at(i: number): RunPair {
+  at(i: number): number {
     return this.heap[i];
   }
 
@@ -490,38 +470,25 @@ function mthLargest(a: Float64Array, n: number, m: number): number {
 
 interface Seeds {
   seedStart: Int32Array;
-  seedPairs: RunPair[];
-  seedSupply: Int32Array;
+  /** Kept slots of the supply pass, grouped by demand. */
+  seedSlots: Int32Array;
 }
 
 /**
- * The supply pass's kept pairs grouped by demand (positions in `demands`), with each pair's supply
- * position: a demand's pairs are seedPairs[seedStart[i] … seedStart[i + 1]).
+ * The supply pass's kept pairs grouped by demand (positions in the demands): a demand's pairs are
+ * seedSlots[seedStart[i] … seedStart[i + 1]).
  */
-function seedsByDemand(
-  kept: readonly RunPair[],
-  supplies: readonly MatchableStream[],
-  demands: readonly MatchableStream[],
-): Seeds {
-  const supplyAt = new Map(supplies.map((s, i) => [s.id, i]));
-  const demandAt = new Map(demands.map((d, i) => [d.id, i]));
-  const demandOf = new Int32Array(kept.length);
-  const seedStart = new Int32Array(demands.length + 1);
-  kept.forEach((p, j) => {
-    const d = demandAt.get(p.demandId)!;
-    demandOf[j] = d;
-    seedStart[d + 1]++;
-  });
-  for (let d = 0; d < demands.length; d++) seedStart[d + 1] += seedStart[d];
-  const next = seedStart.slice(0, demands.length);
-  const seedPairs = new Array<RunPair>(kept.length);
-  const seedSupply = new Int32Array(kept.length);
-  kept.forEach((p, j) => {
-    const at = next[demandOf[j]]++;
-    seedPairs[at] = p;
-    seedSupply[at] = supplyAt.get(p.supplyId)!;
-  });
-  return { seedStart, seedPairs, seedSupply };
+function seedsByDemand(kept: SlotList, store: PairStore, demandCount: number): Seeds {
+  const seedStart = new Int32Array(demandCount + 1);
+  for (let j = 0; j < kept.length; j++) seedStart[store.demand[kept.slots[j]] + 1]++;
+  for (let d = 0; d < demandCount; d++) seedStart[d + 1] += seedStart[d];
+  const next = seedStart.slice(0, demandCount);
+  const seedSlots = new Int32Array(kept.length);
+  for (let j = 0; j < kept.length; j++) {
+    const slot = kept.slots[j];
+    seedSlots[next[store.demand[slot]]++] = slot;
+  }
+  return { seedStart, seedSlots };
 }
 
 /** One stream's candidates while it is matched: partition, id in it and score ceiling (grown as needed). */
@@ -751,8 +718,8 @@ const FIRST_PASS_FACTOR = 2;
  * water and materials: by what they lose over the chord distance, distanceCeiling; heat also by its
  * pumping, heatPumpingPerUnitKm, which halves the heat pairs scored) is below the K-th best cannot
  * enter and is not scored. A demand's pairs that are in their supply's top K already are not kept
- * twice. Scoring goes into one reusable buffer and a pair object is only made when it enters a top K
- * (and reused once evicted), so dense regions cost little garbage.
+ * twice. Scoring goes into one reusable buffer and a pair takes a slot of the run's PairStore only when
+ * it enters a top K (reused once evicted), so dense regions cost little garbage.
  */
 export async function matchFromScratch(
   streams: readonly MatchableStream[],
@@ -760,6 +727,28 @@ export async function matchFromScratch(
   onProgress?: (done: number, total: number) => Promise<void> | void,
   onFinalPairs?: FinalPairsSink,
 ): Promise<FullMatchResult> {
+  const result = await scoreFromScratch(
+    streams,
+    k,
+    onProgress,
+    onFinalPairs && {
+      batch: onFinalPairs.batch,
+      take: (kept, from, to) => onFinalPairs.take(storedPairsSlice(kept, from, to)),
+    },
+  );
+  return { ...result, kept: storedPairsSlice(result.kept) };
+}
+
+/**
+ * matchFromScratch with the kept pairs left in the run's PairStore (slots in the order they were
+ * kept), for a caller that encodes them for writing straight from there (a scoring thread).
+ */
+export async function scoreFromScratch(
+  streams: readonly MatchableStream[],
+  k: number,
+  onProgress?: (done: number, total: number) => Promise<void> | void,
+  onFinalPairs?: StoredPairsSink,
+): Promise<StoredMatchResult> {
   const active = streams.filter((s) => s.status === 'active');
   // In id order, so the kept pairs come out in (supply, demand)-ish order, which the new table's index
   // builds sort faster than random order (see MatchTableRebuild). The result does not depend on
@@ -785,20 +774,21 @@ export async function matchFromScratch(
   const supplyPartitions = partitionsOf(supplies, codes);
   const demandPartitions = partitionsOf(demands, codes);
   const buffer = new ScoreBuffer();
-  const kept: RunPair[] = [];
-  const pool: RunPair[] = [];
-  const numbers = new PairNumbers();
+  const store = new PairStore(
+    supplies.map((s) => s.id),
+    demands.map((d) => d.id),
+  );
+  const facts = new SlotFacts();
+  const kept = new SlotList();
+  // Slots evicted from a top K that no other holds: taken again before new ones.
+  const free = new SlotList();
   let qualifying = 0;
   let scored = 0;
   let skipped = 0;
-  const top = new TopK(k);
+  const top = new TopK(k, store);
   // The supplies' top K by demand (filled after the supply pass): a demand's buffer starts with its
   // pairs from them, already scored, and its candidates among those supplies are not scored again.
-  let seeds: Seeds = {
-    seedStart: new Int32Array(demands.length + 1),
-    seedPairs: [],
-    seedSupply: new Int32Array(0),
-  };
+  let seeds: Seeds = { seedStart: new Int32Array(demands.length + 1), seedSlots: new Int32Array(0) };
   // seeded[supply ordinal] = ordinal of the demand being matched when that supply's pair seeded it.
   const seeded = new Int32Array(supplies.length).fill(-1);
   const scratch = new CandidateScratch();
@@ -819,28 +809,28 @@ export async function matchFromScratch(
   for (const side of [supplies, demands]) {
     const isSupply = side === supplies;
     const counterparts = isSupply ? demandPartitions : supplyPartitions;
-    if (!isSupply) seeds = seedsByDemand(kept, supplies, demands);
-    const { seedStart, seedPairs, seedSupply } = seeds;
+    if (!isSupply) seeds = seedsByDemand(kept, store, demands.length);
+    const { seedStart, seedSlots } = seeds;
     for (let i = 0; i < side.length; i++) {
       const stream = side[i];
       if (!isSupply) {
         for (let j = seedStart[i]; j < seedStart[i + 1]; j++) {
-          const pair = seedPairs[j];
-          seeded[seedSupply[j]] = i;
-          if (top.admits(pair)) top.insert(pair);
+          const slot = seedSlots[j];
+          seeded[store.supply[slot]] = i;
+          if (top.admits(slot)) top.insert(slot);
         }
       }
       const box = reachBox(stream);
       const company = companyOf(stream);
-      const facts = ceilingFactsOf(stream);
-      const belgium = facts.belgium;
+      const ceilingFacts = ceilingFactsOf(stream);
+      const belgium = ceilingFacts.belgium;
       own[OWN_QUANTITY] = stream.annualQuantity;
-      own[OWN_PER_UNIT] = facts.perUnit;
-      own[OWN_PURITY] = facts.purity;
-      own[OWN_TEMPERATURE] = facts.temperature;
-      own[OWN_X] = facts.x;
-      own[OWN_Y] = facts.y;
-      own[OWN_Z] = facts.z;
+      own[OWN_PER_UNIT] = ceilingFacts.perUnit;
+      own[OWN_PURITY] = ceilingFacts.purity;
+      own[OWN_TEMPERATURE] = ceilingFacts.temperature;
+      own[OWN_X] = ceilingFacts.x;
+      own[OWN_Y] = ceilingFacts.y;
+      own[OWN_Z] = ceilingFacts.z;
       own[OWN_LOSS_PER_KM] = arrivalLossPerKm(stream.category, CURRENT_FACTOR_SET);
       own[OWN_DEDUCTION_PER_KM] = deductionPerUnitKm(stream.category, CURRENT_FACTOR_SET);
       own[OWN_REACH_KM] = streamReachKm(stream);
@@ -857,6 +847,8 @@ export async function matchFromScratch(
       // whole quantity, say, and rank by distance).
       const routePerKm = distanceFreeRoutePerKm(stream.category, CURRENT_FACTOR_SET);
       const ownClass = codes.scoreClass(stream);
+      const categoryCode = store.categories.of(stream.category);
+      const unitCode = store.units.of(CANONICAL_UNIT[stream.category]);
       // This stream's candidate tiers, the one with the highest bound first.
       let tierCount = 0;
       for (const key of counterpartPartitions(stream)) {
@@ -953,6 +945,7 @@ export async function matchFromScratch(
             const id = candId[c];
             if (routePerKm > 0 && top.full) {
               const w = top.worst;
+              const wAt = w * PAIR_NUMBERS;
               const other = p.quantity[id];
               // The exchanged quantity as the engine takes it (the smaller annual quantity).
               const q = isSupply
@@ -962,11 +955,14 @@ export async function matchFromScratch(
                 : other < quantity
                   ? other
                   : quantity;
-              if (q === w.exchanged && p.scoreClass[id] === (isSupply ? w.demandClass : w.supplyClass)) {
+              if (
+                q === store.numbers[wAt + AT_EXCHANGED] &&
+                p.scoreClass[id] === (isSupply ? facts.demandClass[w] : facts.supplyClass[w])
+              ) {
                 // A lower bound of its route: the chord (a hair under the distance, see chordKm) times the
                 // route per km, taken a hair short for rounding.
                 const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
-                if ((km * (1 - 1e-9) - 1e-9) * routePerKm > w.routeKm) {
+                if ((km * (1 - 1e-9) - 1e-9) * routePerKm > store.numbers[wAt + AT_ROUTE]) {
                   skipped++;
                   continue;
                 }
@@ -979,28 +975,35 @@ export async function matchFromScratch(
             if (!scorePairInto(buffer, supply, demand, CURRENT_FACTOR_SET)) continue;
             qualifying++;
             const b = buffer;
-            if (!top.admitsScored(b, supply.id, demand.id)) continue;
-            const pair = (pool.pop() ?? new RunPair(numbers)).fill(b, supply, demand);
-            pair.fresh = !isSupply;
-            pair.supplyClass = isSupply ? ownClass : p.scoreClass[id];
-            pair.demandClass = isSupply ? p.scoreClass[id] : ownClass;
-            const evicted = top.insert(pair);
+            const supplyAt = isSupply ? i : p.ordinal[id];
+            const demandAt = isSupply ? p.ordinal[id] : i;
+            if (!top.admitsScored(b, supplyAt, demandAt)) continue;
+            let slot = free.pop();
+            if (slot < 0) {
+              slot = store.add();
+              facts.reach(slot);
+            }
+            store.fill(slot, b, supplyAt, demandAt, categoryCode, unitCode);
+            facts.fresh[slot] = isSupply ? 0 : 1;
+            facts.supplyClass[slot] = isSupply ? ownClass : p.scoreClass[id];
+            facts.demandClass[slot] = isSupply ? p.scoreClass[id] : ownClass;
+            const evicted = top.insert(slot);
             // Seeds are kept pairs: never reused.
-            if (evicted && (isSupply || evicted.fresh)) pool.push(evicted);
+            if (evicted >= 0 && (isSupply || facts.fresh[evicted] === 1)) free.push(evicted);
           }
         }
       }
       for (let j = 0; j < top.count; j++) {
-        const p = top.at(j);
+        const slot = top.at(j);
         // A demand's own pairs (not seeds) are in no supply's top K: kept for the demand's sake.
-        if (isSupply || p.fresh) kept.push(p);
+        if (isSupply || facts.fresh[slot] === 1) kept.push(slot);
       }
       top.clear();
       // A stream's K best are final once it is done: handed over for writing while the rest is scored
       // (a demand's too, so the largest category's demand-side pairs are not all left for after its
       // scoring).
       if (onFinalPairs && kept.length - handedOver >= onFinalPairs.batch) {
-        onFinalPairs.take(kept.slice(handedOver));
+        onFinalPairs.take({ store, slots: kept.slots, length: kept.length }, handedOver, kept.length);
         handedOver = kept.length;
       }
       done++;
@@ -1013,5 +1016,5 @@ export async function matchFromScratch(
       }
     }
   }
-  return { kept, handedOver, qualifying, scored, skipped };
+  return { kept: { store, slots: kept.slots, length: kept.length }, handedOver, qualifying, scored, skipped };
 }

@@ -28,7 +28,14 @@ import {
 } from './matching.types';
 import { CandidateTable, scoreAgainst, scoreAgainstBounded, scorePairOf } from './pair-scoring';
 import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
-import { categoryFloorsJson, floorOffset, floorsExcluding, NeighbourFloor, storedRank } from './rank-floors';
+import {
+  categoryFloorsJson,
+  floorOffset,
+  floorsExcluding,
+  NeighbourFloor,
+  rankedRowsOf,
+  storedRank,
+} from './rank-floors';
 import { reachBox } from './reach-box';
 
 /** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
@@ -760,7 +767,7 @@ export class MatchingService {
           count +
           (await this.reconcileCategory(m, category, ids, run, (extra) => {
             for (const p of extra) kept.push(p);
-            return categoryFloorsJson(ids, kept, this.k);
+            return categoryFloorsJson(ids, rankedRowsOf(kept), this.k);
           }))
         );
       });

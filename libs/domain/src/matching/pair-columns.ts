@@ -1,6 +1,19 @@
 import { CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
 import { ScoredPair } from './matching.types';
-import { float8Array, int4Array, textArray, uuidArray, uuidV7Array, writeUuid } from './pg-binary-arrays';
+import { float8Array, int4Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
+import {
+  allSlots,
+  AT_DEDUCTED,
+  AT_DISTANCE,
+  AT_ENERGY,
+  AT_EXCHANGED,
+  AT_GROSS,
+  AT_ROUTE,
+  AT_SCORE,
+  PAIR_NUMBERS,
+  PairStore,
+  type StoredPairs,
+} from './pair-store';
 
 /** The pairs as the column arrays both writers unnest ($1 … $16), in Postgres' binary array format. */
 export function pairColumns(pairs: readonly ScoredPair[]): unknown[] {
@@ -93,59 +106,73 @@ const EMPTY_JSONB = Buffer.from([1, 0x7b, 0x7d]);
  * is, where a statement's parameters are copied into the Bind message first.
  */
 export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
-  const ids = uuidV7Array(pairs.length);
-  const category = new FieldBytes<string>(textField);
-  const unit = new FieldBytes<string>(textField);
-  const mode = new FieldBytes<string>(textField);
-  const maskOf = flagMasks();
+  return storedPairsCopy(allSlots(PairStore.of(pairs)));
+}
+
+/**
+ * newPairsCopy of the pairs at positions from … to of `pairs` (slots of a PairStore), read from the
+ * store's arrays: each stream id is parsed once per store, not once per row. `ids`: the new rows' ids
+ * (uuidV7Array of to - from), new ones unless given.
+ */
+export function storedPairsCopy(
+  pairs: StoredPairs,
+  from = 0,
+  to = pairs.length,
+  ids: Buffer = uuidV7Array(to - from),
+): unknown[] {
+  const { store, slots } = pairs;
+  const categoryField = store.categories.values.map(textField);
+  const unitField = store.units.values.map(textField);
+  const modeField = store.modes.values.map(textField);
+  const supplyBytes = store.supplyIdBytes();
+  const demandBytes = store.demandIdBytes();
+  const { category, unit, mode, supply, demand, flags, numbers } = store;
   let bytes = COPY_HEADER.length + 2;
-  for (const p of pairs) {
+  for (let i = from; i < to; i++) {
+    const s = slots[i];
     bytes +=
       FIXED_ROW_BYTES +
-      category.of(p.category).length +
-      unit.of(p.exchangedUnit).length +
-      mode.of(p.mode).length;
+      categoryField[category[s]].length +
+      unitField[unit[s]].length +
+      modeField[mode[s]].length;
   }
   const buf = Buffer.allocUnsafe(bytes);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let o = COPY_HEADER.copy(buf, 0);
-  // A run's rows come a stream's K best at a time: the previous row's supply or demand id is often
-  // this row's, and its bytes are copied from there instead of parsed again.
-  let supplyId = '';
-  let supplyAt = 0;
-  let demandId = '';
-  let demandAt = 0;
   let idAt = 20 + 4; // the first id's bytes in the uuid[] (array header, then length and bytes per id)
-  for (const p of pairs) {
+  for (let i = from; i < to; i++) {
+    const s = slots[i];
     o = put(buf, o, ROW_START);
-    for (let i = 0; i < 16; i++) buf[o + i] = ids[idAt + i];
+    for (let j = 0; j < 16; j++) buf[o + j] = ids[idAt + j];
     o += 16;
     idAt += 20;
     o = put(buf, o, UUID_LENGTH);
-    if (p.supplyId === supplyId) for (let i = 0; i < 16; i++) buf[o + i] = buf[supplyAt + i];
-    else writeUuid(buf, o, (supplyId = p.supplyId));
-    supplyAt = o;
+    const supplyAt = supply[s] * 16;
+    for (let j = 0; j < 16; j++) buf[o + j] = supplyBytes[supplyAt + j];
     o += 16;
     o = put(buf, o, UUID_LENGTH);
-    if (p.demandId === demandId) for (let i = 0; i < 16; i++) buf[o + i] = buf[demandAt + i];
-    else writeUuid(buf, o, (demandId = p.demandId));
-    demandAt = o;
+    const demandAt = demand[s] * 16;
+    for (let j = 0; j < 16; j++) buf[o + j] = demandBytes[demandAt + j];
     o += 16;
-    o = put(buf, o, category.of(p.category));
-    o = float8(buf, o, p.score);
-    o = float8(buf, o, p.exchanged);
-    o = put(buf, o, unit.of(p.exchangedUnit));
-    o = float8(buf, o, p.distanceKm);
-    o = float8(buf, o, p.routeKm);
-    o = put(buf, o, mode.of(p.mode));
-    o = float8(buf, o, p.energy);
-    o = float8(buf, o, p.score);
-    o = float8(buf, o, p.gross);
-    o = float8(buf, o, p.deducted);
-    o = buf.writeInt32BE(2, o);
-    o = buf.writeInt16BE(maskOf(p.flags), o);
+    o = put(buf, o, categoryField[category[s]]);
+    const at = s * PAIR_NUMBERS;
+    o = float8(view, o, numbers[at + AT_SCORE]);
+    o = float8(view, o, numbers[at + AT_EXCHANGED]);
+    o = put(buf, o, unitField[unit[s]]);
+    o = float8(view, o, numbers[at + AT_DISTANCE]);
+    o = float8(view, o, numbers[at + AT_ROUTE]);
+    o = put(buf, o, modeField[mode[s]]);
+    o = float8(view, o, numbers[at + AT_ENERGY]);
+    o = float8(view, o, numbers[at + AT_SCORE]);
+    o = float8(view, o, numbers[at + AT_GROSS]);
+    o = float8(view, o, numbers[at + AT_DEDUCTED]);
+    view.setInt32(o, 2);
+    view.setInt16(o + 4, flags[s]);
+    o += 6;
     o = put(buf, o, ROW_END);
   }
-  o = buf.writeInt16BE(-1, o);
+  view.setInt16(o, -1);
+  o += 2;
   if (o !== bytes) throw new Error(`binary COPY data of ${o} bytes where ${bytes} were reserved`);
   return [buf, ids];
 }
@@ -175,26 +202,6 @@ function flagMasks(): (flags: readonly string[]) => number {
   };
 }
 
-/**
- * Fields that repeat a few values (category, unit, mode), each encoded once per chunk; the
- * last value's bytes are at hand without a lookup (rows come in runs of one category and mode).
- */
-class FieldBytes<K> {
-  private lastKey: K | undefined;
-  private last: Uint8Array = new Uint8Array(0);
-  private readonly encoded = new Map<K, Uint8Array>();
-  constructor(private readonly encode: (v: K) => Uint8Array) {}
-
-  of(v: K): Uint8Array {
-    if (v === this.lastKey) return this.last;
-    let b = this.encoded.get(v);
-    if (!b) this.encoded.set(v, (b = this.encode(v)));
-    this.lastKey = v;
-    this.last = b;
-    return b;
-  }
-}
-
 /** Copies small byte strings in a loop: a Buffer copy call costs more than the few bytes it moves. */
 function put(buf: Buffer, o: number, bytes: Uint8Array): number {
   const n = bytes.length;
@@ -202,12 +209,11 @@ function put(buf: Buffer, o: number, bytes: Uint8Array): number {
   return o + n;
 }
 
-function float8(buf: Buffer, o: number, v: number): number {
-  buf[o] = 0;
-  buf[o + 1] = 0;
-  buf[o + 2] = 0;
-  buf[o + 3] = 8;
-  return buf.writeDoubleBE(v, o + 4);
+/** A float8 field: its length, then the value big-endian (a DataView's default). */
+function float8(view: DataView, o: number, v: number): number {
+  view.setInt32(o, 8);
+  view.setFloat64(o + 4, v);
+  return o + 12;
 }
 
 /** Every row's start: field count, then the length of its id. */
@@ -228,9 +234,19 @@ const ROW_END = Buffer.concat([
 const FIXED_ROW_BYTES = ROW_START.length + 16 + 2 * (4 + 16) + 8 * 12 + (4 + 2) + ROW_END.length;
 
 /** The pairs as newPairsCopy chunks of `rowsPerStatement` rows, each encoded only when asked for. */
-export function* copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: number): Iterable<unknown[]> {
-  for (let i = 0; i < pairs.length; i += rowsPerStatement) {
-    yield newPairsCopy(pairs.slice(i, i + rowsPerStatement));
+export function copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: number): Iterable<unknown[]> {
+  return storedCopyChunks(allSlots(PairStore.of(pairs)), rowsPerStatement);
+}
+
+/** storedPairsCopy of positions from … to in chunks of `rowsPerStatement` rows, each encoded when asked for. */
+export function* storedCopyChunks(
+  pairs: StoredPairs,
+  rowsPerStatement: number,
+  from = 0,
+  to = pairs.length,
+): Iterable<unknown[]> {
+  for (let i = from; i < to; i += rowsPerStatement) {
+    yield storedPairsCopy(pairs, i, Math.min(i + rowsPerStatement, to));
   }
 }
 

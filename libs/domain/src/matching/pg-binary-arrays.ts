@@ -147,7 +147,8 @@ export function uuidV7Array(count: number, nowMs: number = Date.now()): Buffer {
     buf[o + 7] = (counter >>> 14) & 0xff;
     buf[o + 8] = 0x80 | ((counter >>> 8) & 0x3f);
     buf[o + 9] = counter & 0xff;
-    random.copy(buf, o + 10, i * 6, i * 6 + 6);
+    // Byte by byte: a Buffer copy call per id cost more than the six bytes it moves.
+    for (let j = 0; j < 6; j++) buf[o + 10 + j] = random[i * 6 + j];
     o += 16;
   }
   v7Clock.ms = ms;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { compareRank, RankKey } from './pair-ranking';
 import {
   categoryFloorsJson,
+  rankedRowsOf,
   floorsExcluding,
   floorsOfList,
   parseStoredFloors,
@@ -17,7 +18,7 @@ function expectEachStreamsFloors(streamIds: string[], stored: RankKey[], k: numb
       floorsOfList(stored.filter((p) => p.supplyId === stream || p.demandId === stream).sort(compareRank), k),
     ),
   );
-  expect(categoryFloorsJson(streamIds, stored, k)).toEqual(expected);
+  expect(categoryFloorsJson(streamIds, rankedRowsOf(stored), k)).toEqual(expected);
 }
 
 /** Distinct pairs of one counterpart (demand D), with few distinct scores so ties reach the id tiebreak. */

@@ -81,6 +81,26 @@ export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null)
   return { kMinus1: k >= 2 ? at(k - 2) : undefined, k: at(k - 1) };
 }
 
+/** Pairs by position, as categoryFloorsJson reads them. */
+export interface RankedRows {
+  readonly length: number;
+  score(i: number): number;
+  supplyId(i: number): string;
+  demandId(i: number): string;
+  rankKey(i: number): RankKey;
+}
+
+/** RankedRows of an array of pairs. */
+export function rankedRowsOf(pairs: readonly RankKey[]): RankedRows {
+  return {
+    length: pairs.length,
+    score: (i) => pairs[i].score,
+    supplyId: (i) => pairs[i].supplyId,
+    demandId: (i) => pairs[i].demandId,
+    rankKey: (i) => pairs[i],
+  };
+}
+
 /**
  * The stored floors (storedFloorsJson) of each of `streamIds` when a category's stored qualifying
  * pairs are exactly `stored` (after a full re-match: its kept pairs and the acted-on pairs that still
@@ -89,25 +109,21 @@ export function floorsExcluding(f: StoredFloors, k: number, old: RankKey | null)
  * is sorted only when it reaches the floors' first rank, by those scores (the full order decides only
  * ties).
  */
-export function categoryFloorsJson(
-  streamIds: readonly string[],
-  stored: readonly RankKey[],
-  k: number,
-): string[] {
+export function categoryFloorsJson(streamIds: readonly string[], stored: RankedRows, k: number): string[] {
   const n = streamIds.length;
   const position = new Map<string, number>();
   streamIds.forEach((id, i) => position.set(id, i));
   const supplyAt = new Int32Array(stored.length);
   const demandAt = new Int32Array(stored.length);
   const start = new Int32Array(n + 1);
-  stored.forEach((p, i) => {
-    const s = position.get(p.supplyId) ?? -1;
-    const d = position.get(p.demandId) ?? -1;
+  for (let i = 0; i < stored.length; i++) {
+    const s = position.get(stored.supplyId(i)) ?? -1;
+    const d = position.get(stored.demandId(i)) ?? -1;
     supplyAt[i] = s;
     demandAt[i] = d;
     if (s >= 0) start[s + 1]++;
     if (d >= 0) start[d + 1]++;
-  });
+  }
   for (let i = 0; i < n; i++) start[i + 1] += start[i];
   const members = new Int32Array(start[n]);
   // Each member's score beside it: a stream's pairs are scattered over `stored`, and its sort then reads
@@ -115,7 +131,7 @@ export function categoryFloorsJson(
   const memberScores = new Float64Array(start[n]);
   const next = start.slice(0, n);
   for (let i = 0; i < stored.length; i++) {
-    const score = stored[i].score;
+    const score = stored.score(i);
     const s = supplyAt[i];
     const d = demandAt[i];
     if (s >= 0) {
@@ -139,7 +155,7 @@ export function categoryFloorsJson(
     const list = members.subarray(start[i], start[i + 1]);
     sortByRank(list, memberScores.subarray(start[i], start[i + 1]), 0, size - 1, stored);
     const keys: RankKey[] = [];
-    for (let r = from; r < size && r <= k; r++) keys.push(rankKeyOf(stored[list[r]]));
+    for (let r = from; r < size && r <= k; r++) keys.push(rankKeyOf(stored.rankKey(list[r])));
     floors[i] = storedFloorsJson({ k, keys });
   }
   return floors;
@@ -151,12 +167,12 @@ function ranksFirst(
   scores: Float64Array,
   a: number,
   b: number,
-  stored: readonly RankKey[],
+  stored: RankedRows,
 ): boolean {
   const sa = scores[a];
   const sb = scores[b];
   if (sa !== sb) return sa > sb;
-  return compareRank(stored[list[a]], stored[list[b]]) < 0;
+  return compareRank(stored.rankKey(list[a]), stored.rankKey(list[b])) < 0;
 }
 
 function swap(list: Int32Array, scores: Float64Array, a: number, b: number): void {
@@ -178,7 +194,7 @@ function sortByRank(
   scores: Float64Array,
   lo: number,
   hi: number,
-  stored: readonly RankKey[],
+  stored: RankedRows,
 ): void {
   while (hi - lo > 16) {
     // The pivot moves to lo, so the partition compares against a position that stays put.
