@@ -17,6 +17,7 @@ import {
   PIPELINED_STATEMENT_ROWS,
   upsertPairs,
 } from './match-writer';
+import { int4Array, textArray, uuidArray } from './pg-binary-arrays';
 import {
   MatchableStream,
   ScoredPair,
@@ -728,7 +729,7 @@ export class MatchingService {
       `UPDATE streams s SET matched_version = t.version
        FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
        WHERE s.id = t.id AND s.version = t.version AND s.matched_version <> t.version`,
-      [streams.map((s) => s.id), streams.map((s) => s.version)],
+      [uuidArray(streams.map((s) => s.id)), int4Array(streams.map((s) => s.version))],
     );
     await this.state.sync(m);
   }
@@ -896,7 +897,8 @@ export class MatchingService {
          FROM (SELECT u.id, u.floors::jsonb AS floors FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)) f
          WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors
          RETURNING t.id, t.sync_seq::text AS seq`,
-        [ids.slice(i, i + batch), floors.slice(i, i + batch)],
+        // Binary arrays: as a text literal, each JSON value had its quotes escaped here and parsed back.
+        [uuidArray(ids.slice(i, i + batch)), textArray(floors.slice(i, i + batch))],
       )) as [{ id: string; seq: string }[], number];
       for (const row of rows[0]) written.push(row);
     }
