@@ -28,6 +28,11 @@ import {
   AT_EXCHANGED,
   AT_ROUTE,
   AT_SCORE,
+  BYTE_FRESH,
+  INT_DEMAND_CLASS,
+  INT_SUPPLY_CLASS,
+  PAIR_BYTES,
+  PAIR_INTS,
   PAIR_NUMBERS,
   PairStore,
   storedPairsSlice,
@@ -91,10 +96,10 @@ function ranksBefore(store: PairStore, a: number, b: number): boolean {
   const ar = n[ai + AT_ROUTE];
   const br = n[bi + AT_ROUTE];
   if (ar !== br) return ar < br;
-  const as2 = store.supply[a];
-  const bs2 = store.supply[b];
+  const as2 = store.supplyOf(a);
+  const bs2 = store.supplyOf(b);
   if (as2 !== bs2) return as2 < bs2;
-  return store.demand[a] < store.demand[b];
+  return store.demandOf(a) < store.demandOf(b);
 }
 
 /** ranksBefore of the pair (supply, demand: positions) just scored into `s` and the one in slot `b`. */
@@ -113,40 +118,14 @@ function scoredRanksBefore(
   if (s.energySaved !== be) return s.energySaved > be;
   const br = n[bi + AT_ROUTE];
   if (s.routeKm !== br) return s.routeKm < br;
-  const bSupply = store.supply[b];
+  const bSupply = store.supplyOf(b);
   if (supply !== bSupply) return supply < bSupply;
-  return demand < store.demand[b];
+  return demand < store.demandOf(b);
 }
 
 /** True when the pair in slot `a` ranks after the one in slot `b` (is worse). */
 function worse(store: PairStore, a: number, b: number): boolean {
   return ranksBefore(store, b, a);
-}
-
-/**
- * What the run keeps per slot beside the pair itself: whether the demand pass made it (`fresh`:
- * reusable once no buffer holds it) and the supply's and demand's score classes (CO2, hydrogen: see
- * distanceFreeRoutePerKm), grown with the store.
- */
-class SlotFacts {
-  fresh = new Uint8Array(4096);
-  supplyClass = new Int32Array(4096);
-  demandClass = new Int32Array(4096);
-
-  /** Makes room for `slot`. */
-  reach(slot: number): void {
-    if (slot < this.fresh.length) return;
-    const size = Math.max(slot + 1, this.fresh.length * 2);
-    const fresh = new Uint8Array(size);
-    fresh.set(this.fresh);
-    this.fresh = fresh;
-    const supplyClass = new Int32Array(size);
-    supplyClass.set(this.supplyClass);
-    this.supplyClass = supplyClass;
-    const demandClass = new Int32Array(size);
-    demandClass.set(this.demandClass);
-    this.demandClass = demandClass;
-  }
 }
 
 /** A growing list of slots. */
@@ -480,13 +459,13 @@ interface Seeds {
  */
 function seedsByDemand(kept: SlotList, store: PairStore, demandCount: number): Seeds {
   const seedStart = new Int32Array(demandCount + 1);
-  for (let j = 0; j < kept.length; j++) seedStart[store.demand[kept.slots[j]] + 1]++;
+  for (let j = 0; j < kept.length; j++) seedStart[store.demandOf(kept.slots[j]) + 1]++;
   for (let d = 0; d < demandCount; d++) seedStart[d + 1] += seedStart[d];
   const next = seedStart.slice(0, demandCount);
   const seedSlots = new Int32Array(kept.length);
   for (let j = 0; j < kept.length; j++) {
     const slot = kept.slots[j];
-    seedSlots[next[store.demand[slot]]++] = slot;
+    seedSlots[next[store.demandOf(slot)]++] = slot;
   }
   return { seedStart, seedSlots };
 }
@@ -774,11 +753,12 @@ export async function scoreFromScratch(
   const supplyPartitions = partitionsOf(supplies, codes);
   const demandPartitions = partitionsOf(demands, codes);
   const buffer = new ScoreBuffer();
+  // Slots in use at once: the kept pairs (each stream's K at most) and one stream's top K.
   const store = new PairStore(
     supplies.map((s) => s.id),
     demands.map((d) => d.id),
+    k * (supplies.length + demands.length + 1),
   );
-  const facts = new SlotFacts();
   const kept = new SlotList();
   // Slots evicted from a top K that no other holds: taken again before new ones.
   const free = new SlotList();
@@ -816,7 +796,7 @@ export async function scoreFromScratch(
       if (!isSupply) {
         for (let j = seedStart[i]; j < seedStart[i + 1]; j++) {
           const slot = seedSlots[j];
-          seeded[store.supply[slot]] = i;
+          seeded[store.supplyOf(slot)] = i;
           if (top.admits(slot)) top.insert(slot);
         }
       }
@@ -946,6 +926,7 @@ export async function scoreFromScratch(
             if (routePerKm > 0 && top.full) {
               const w = top.worst;
               const wAt = w * PAIR_NUMBERS;
+              const wClass = w * PAIR_INTS + (isSupply ? INT_DEMAND_CLASS : INT_SUPPLY_CLASS);
               const other = p.quantity[id];
               // The exchanged quantity as the engine takes it (the smaller annual quantity).
               const q = isSupply
@@ -955,10 +936,7 @@ export async function scoreFromScratch(
                 : other < quantity
                   ? other
                   : quantity;
-              if (
-                q === store.numbers[wAt + AT_EXCHANGED] &&
-                p.scoreClass[id] === (isSupply ? facts.demandClass[w] : facts.supplyClass[w])
-              ) {
+              if (q === store.numbers[wAt + AT_EXCHANGED] && p.scoreClass[id] === store.ints[wClass]) {
                 // A lower bound of its route: the chord (a hair under the distance, see chordKm) times the
                 // route per km, taken a hair short for rounding.
                 const km = chordKm(x, y, z, p.x[id], p.y[id], p.z[id]);
@@ -979,24 +957,24 @@ export async function scoreFromScratch(
             const demandAt = isSupply ? p.ordinal[id] : i;
             if (!top.admitsScored(b, supplyAt, demandAt)) continue;
             let slot = free.pop();
-            if (slot < 0) {
-              slot = store.add();
-              facts.reach(slot);
-            }
+            if (slot < 0) slot = store.add();
             store.fill(slot, b, supplyAt, demandAt, categoryCode, unitCode);
-            facts.fresh[slot] = isSupply ? 0 : 1;
-            facts.supplyClass[slot] = isSupply ? ownClass : p.scoreClass[id];
-            facts.demandClass[slot] = isSupply ? p.scoreClass[id] : ownClass;
+            // The run's own fields: made by the demand pass, and the two score classes.
+            store.bytes[slot * PAIR_BYTES + BYTE_FRESH] = isSupply ? 0 : 1;
+            store.ints[slot * PAIR_INTS + INT_SUPPLY_CLASS] = isSupply ? ownClass : p.scoreClass[id];
+            store.ints[slot * PAIR_INTS + INT_DEMAND_CLASS] = isSupply ? p.scoreClass[id] : ownClass;
             const evicted = top.insert(slot);
             // Seeds are kept pairs: never reused.
-            if (evicted >= 0 && (isSupply || facts.fresh[evicted] === 1)) free.push(evicted);
+            if (evicted >= 0 && (isSupply || store.bytes[evicted * PAIR_BYTES + BYTE_FRESH] === 1)) {
+              free.push(evicted);
+            }
           }
         }
       }
       for (let j = 0; j < top.count; j++) {
         const slot = top.at(j);
         // A demand's own pairs (not seeds) are in no supply's top K: kept for the demand's sake.
-        if (isSupply || facts.fresh[slot] === 1) kept.push(slot);
+        if (isSupply || store.bytes[slot * PAIR_BYTES + BYTE_FRESH] === 1) kept.push(slot);
       }
       top.clear();
       // A stream's K best are final once it is done: handed over for writing while the rest is scored

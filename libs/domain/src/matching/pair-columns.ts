@@ -10,8 +10,17 @@ import {
   AT_GROSS,
   AT_ROUTE,
   AT_SCORE,
+  BYTE_CATEGORY,
+  BYTE_MODE,
+  BYTE_UNIT,
+  INT_DEMAND,
+  INT_SUPPLY,
+  PAIR_BYTES,
+  PAIR_INTS,
   PAIR_NUMBERS,
+  PAIR_SHORTS,
   PairStore,
+  SHORT_FLAGS,
   type StoredPairs,
 } from './pair-store';
 
@@ -126,15 +135,16 @@ export function storedPairsCopy(
   const modeField = store.modes.values.map(textField);
   const supplyBytes = store.supplyIdBytes();
   const demandBytes = store.demandIdBytes();
-  const { category, unit, mode, supply, demand, flags, numbers } = store;
+  const { numbers, ints, shorts } = store;
+  const codes = store.bytes;
   let bytes = COPY_HEADER.length + 2;
   for (let i = from; i < to; i++) {
-    const s = slots[i];
+    const at = slots[i] * PAIR_BYTES;
     bytes +=
       FIXED_ROW_BYTES +
-      categoryField[category[s]].length +
-      unitField[unit[s]].length +
-      modeField[mode[s]].length;
+      categoryField[codes[at + BYTE_CATEGORY]].length +
+      unitField[codes[at + BYTE_UNIT]].length +
+      modeField[codes[at + BYTE_MODE]].length;
   }
   const buf = Buffer.allocUnsafe(bytes);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -147,27 +157,28 @@ export function storedPairsCopy(
     o += 16;
     idAt += 20;
     o = put(buf, o, UUID_LENGTH);
-    const supplyAt = supply[s] * 16;
+    const codesAt = s * PAIR_BYTES;
+    const supplyAt = ints[s * PAIR_INTS + INT_SUPPLY] * 16;
     for (let j = 0; j < 16; j++) buf[o + j] = supplyBytes[supplyAt + j];
     o += 16;
     o = put(buf, o, UUID_LENGTH);
-    const demandAt = demand[s] * 16;
+    const demandAt = ints[s * PAIR_INTS + INT_DEMAND] * 16;
     for (let j = 0; j < 16; j++) buf[o + j] = demandBytes[demandAt + j];
     o += 16;
-    o = put(buf, o, categoryField[category[s]]);
+    o = put(buf, o, categoryField[codes[codesAt + BYTE_CATEGORY]]);
     const at = s * PAIR_NUMBERS;
     o = float8(view, o, numbers[at + AT_SCORE]);
     o = float8(view, o, numbers[at + AT_EXCHANGED]);
-    o = put(buf, o, unitField[unit[s]]);
+    o = put(buf, o, unitField[codes[codesAt + BYTE_UNIT]]);
     o = float8(view, o, numbers[at + AT_DISTANCE]);
     o = float8(view, o, numbers[at + AT_ROUTE]);
-    o = put(buf, o, modeField[mode[s]]);
+    o = put(buf, o, modeField[codes[codesAt + BYTE_MODE]]);
     o = float8(view, o, numbers[at + AT_ENERGY]);
     o = float8(view, o, numbers[at + AT_SCORE]);
     o = float8(view, o, numbers[at + AT_GROSS]);
     o = float8(view, o, numbers[at + AT_DEDUCTED]);
     view.setInt32(o, 2);
-    view.setInt16(o + 4, flags[s]);
+    view.setInt16(o + 4, shorts[s * PAIR_SHORTS + SHORT_FLAGS]);
     o += 6;
     o = put(buf, o, ROW_END);
   }

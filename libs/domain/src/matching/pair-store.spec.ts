@@ -2,7 +2,21 @@ import fc from 'fast-check';
 import { FLAGS } from '@symbiose/engine';
 import type { ScoredPair } from './matching.types';
 import { newPairsCopy, storedPairsCopy } from './pair-columns';
-import { allSlots, PairStore, storedPairsSlice, storedRankedRows } from './pair-store';
+import {
+  allSlots,
+  AT_SCORE,
+  BYTE_CATEGORY,
+  BYTE_MODE,
+  BYTE_UNIT,
+  INT_DEMAND,
+  INT_SUPPLY,
+  PAIR_BYTES,
+  PAIR_INTS,
+  PAIR_NUMBERS,
+  PairStore,
+  storedPairsSlice,
+  storedRankedRows,
+} from './pair-store';
 import { uuidV7Array } from './pg-binary-arrays';
 
 const uuid = (prefix: string, i: number) => `${prefix}2f3a4-7b1c-7d2e-8f30-${String(i).padStart(12, '0')}`;
@@ -39,12 +53,12 @@ describe('PairStore', () => {
     const store = new PairStore([uuid('019', 1)], [uuid('119', 1)], 2);
     for (let i = 0; i < 9; i++) {
       const slot = store.add();
-      store.supply[slot] = 0;
-      store.demand[slot] = 0;
-      store.category[slot] = store.categories.of('heat');
-      store.unit[slot] = store.units.of('MWh/yr');
-      store.mode[slot] = store.modes.of('pipeline');
-      store.numbers[slot * 7] = i;
+      store.ints[slot * PAIR_INTS + INT_SUPPLY] = 0;
+      store.ints[slot * PAIR_INTS + INT_DEMAND] = 0;
+      store.bytes[slot * PAIR_BYTES + BYTE_CATEGORY] = store.categories.of('heat');
+      store.bytes[slot * PAIR_BYTES + BYTE_UNIT] = store.units.of('MWh/yr');
+      store.bytes[slot * PAIR_BYTES + BYTE_MODE] = store.modes.of('pipeline');
+      store.numbers[slot * PAIR_NUMBERS + AT_SCORE] = i;
     }
     expect(store.size).toBe(9);
     expect(Array.from({ length: 9 }, (_, i) => store.score(i))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);

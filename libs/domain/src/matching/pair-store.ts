@@ -5,8 +5,18 @@ import type { RankedRows } from './rank-floors';
 import { sharedFlags } from './pair-scoring';
 import { writeUuid } from './pg-binary-arrays';
 
-/** A slot's numbers in PairStore.numbers, PAIR_NUMBERS per slot. */
-export const PAIR_NUMBERS = 7;
+/**
+ * A slot is one record of PAIR_BYTES bytes, read through views of different widths: its numbers are
+ * PairStore.numbers[slot * PAIR_NUMBERS + AT_…], its integers ints[slot * PAIR_INTS + INT_…], its codes
+ * bytes[slot * PAIR_BYTES + BYTE_…] and its flag mask shorts[slot * PAIR_SHORTS + SHORT_FLAGS]. One
+ * record per pair, not one array per field: a pair written or compared touches one or two cache lines
+ * instead of one per field (heat's inserts into its top-K lists were half cache misses with an array
+ * per field).
+ */
+export const PAIR_BYTES = 80;
+export const PAIR_NUMBERS = PAIR_BYTES / 8;
+export const PAIR_INTS = PAIR_BYTES / 4;
+export const PAIR_SHORTS = PAIR_BYTES / 2;
 export const AT_SCORE = 0;
 export const AT_ENERGY = 1;
 export const AT_ROUTE = 2;
@@ -14,6 +24,18 @@ export const AT_DISTANCE = 3;
 export const AT_EXCHANGED = 4;
 export const AT_GROSS = 5;
 export const AT_DEDUCTED = 6;
+/** Bytes 56 … 71: the supply's and demand's positions, then their score classes (a run's own use). */
+export const INT_SUPPLY = 14;
+export const INT_DEMAND = 15;
+export const INT_SUPPLY_CLASS = 16;
+export const INT_DEMAND_CLASS = 17;
+/** Bytes 72 … 73: the flag mask. */
+export const SHORT_FLAGS = 36;
+/** Bytes 74 … 77: category, unit and mode codes, and whether a run's demand pass made the pair. */
+export const BYTE_CATEGORY = 74;
+export const BYTE_UNIT = 75;
+export const BYTE_MODE = 76;
+export const BYTE_FRESH = 77;
 
 /**
  * A few strings (categories, transport modes) as small codes, each string once.
@@ -46,34 +68,28 @@ class Codes {
  * that of V8's helper threads. A slot is a few numbers in arrays the collector does not look into.
  */
 export class PairStore {
-  numbers: Float64Array;
-  supply: Int32Array;
-  demand: Int32Array;
-  category: Uint8Array;
-  unit: Uint8Array;
-  mode: Uint8Array;
-  flags: Uint16Array;
+  numbers!: Float64Array;
+  ints!: Int32Array;
+  shorts!: Uint16Array;
+  bytes!: Uint8Array;
   readonly categories = new Codes();
   readonly units = new Codes();
   readonly modes = new Codes();
   private slots = 0;
+  private capacity = 0;
   private supplyBytes: Uint8Array | null = null;
   private demandBytes: Uint8Array | null = null;
 
-  /** `supplyIds` and `demandIds`: the ids a slot's supply and demand positions point into. */
+  /**
+   * `supplyIds` and `demandIds`: the ids a slot's supply and demand positions point into. `capacity`:
+   * slots to make room for at once (it grows past that by doubling, which copies).
+   */
   constructor(
     readonly supplyIds: readonly string[],
     readonly demandIds: readonly string[],
     capacity = 4096,
   ) {
-    const n = Math.max(1, capacity);
-    this.numbers = new Float64Array(PAIR_NUMBERS * n);
-    this.supply = new Int32Array(n);
-    this.demand = new Int32Array(n);
-    this.category = new Uint8Array(n);
-    this.unit = new Uint8Array(n);
-    this.mode = new Uint8Array(n);
-    this.flags = new Uint16Array(n);
+    this.resize(Math.max(1, capacity));
   }
 
   /** A store of `pairs`, slot i holding pairs[i]. Throws on a flag that is not the engine's. */
@@ -95,17 +111,19 @@ export class PairStore {
     let lastMask = 0;
     for (const p of pairs) {
       const slot = store.add();
-      store.supply[slot] = positionOf(supplyAt, supplyIds, p.supplyId);
-      store.demand[slot] = positionOf(demandAt, demandIds, p.demandId);
-      store.category[slot] = store.categories.of(p.category);
-      store.unit[slot] = store.units.of(p.exchangedUnit);
-      store.mode[slot] = store.modes.of(p.mode);
+      const ints = slot * PAIR_INTS;
+      store.ints[ints + INT_SUPPLY] = positionOf(supplyAt, supplyIds, p.supplyId);
+      store.ints[ints + INT_DEMAND] = positionOf(demandAt, demandIds, p.demandId);
+      const bytes = slot * PAIR_BYTES;
+      store.bytes[bytes + BYTE_CATEGORY] = store.categories.of(p.category);
+      store.bytes[bytes + BYTE_UNIT] = store.units.of(p.exchangedUnit);
+      store.bytes[bytes + BYTE_MODE] = store.modes.of(p.mode);
       // Pairs often share one flags array (sharedFlags): its mask is worked out once.
       if (p.flags !== lastFlags) {
         lastMask = maskOfFlags(p.flags);
         lastFlags = p.flags;
       }
-      store.flags[slot] = lastMask;
+      store.shorts[slot * PAIR_SHORTS + SHORT_FLAGS] = lastMask;
       const at = slot * PAIR_NUMBERS;
       const n = store.numbers;
       n[at + AT_SCORE] = p.score;
@@ -126,7 +144,7 @@ export class PairStore {
 
   /** A new slot, its fields to be filled by the caller. */
   add(): number {
-    if (this.slots === this.supply.length) this.grow();
+    if (this.slots === this.capacity) this.resize(this.capacity * 2);
     return this.slots++;
   }
 
@@ -135,12 +153,14 @@ export class PairStore {
    * the category and exchanged unit with those codes (categories.of, units.of).
    */
   fill(slot: number, b: ScoreBuffer, supply: number, demand: number, category: number, unit: number): void {
-    this.supply[slot] = supply;
-    this.demand[slot] = demand;
-    this.category[slot] = category;
-    this.unit[slot] = unit;
-    this.mode[slot] = this.modes.of(b.mode);
-    this.flags[slot] = b.flagsMask;
+    const ints = this.ints;
+    ints[slot * PAIR_INTS + INT_SUPPLY] = supply;
+    ints[slot * PAIR_INTS + INT_DEMAND] = demand;
+    const bytes = this.bytes;
+    bytes[slot * PAIR_BYTES + BYTE_CATEGORY] = category;
+    bytes[slot * PAIR_BYTES + BYTE_UNIT] = unit;
+    bytes[slot * PAIR_BYTES + BYTE_MODE] = this.modes.of(b.mode);
+    this.shorts[slot * PAIR_SHORTS + SHORT_FLAGS] = b.flagsMask;
     const n = this.numbers;
     const at = slot * PAIR_NUMBERS;
     n[at + AT_SCORE] = b.netCo2;
@@ -156,12 +176,22 @@ export class PairStore {
     return this.numbers[slot * PAIR_NUMBERS + AT_SCORE];
   }
 
+  /** The slot's supply, as its position in supplyIds. */
+  supplyOf(slot: number): number {
+    return this.ints[slot * PAIR_INTS + INT_SUPPLY];
+  }
+
+  /** The slot's demand, as its position in demandIds. */
+  demandOf(slot: number): number {
+    return this.ints[slot * PAIR_INTS + INT_DEMAND];
+  }
+
   supplyId(slot: number): string {
-    return this.supplyIds[this.supply[slot]];
+    return this.supplyIds[this.supplyOf(slot)];
   }
 
   demandId(slot: number): string {
-    return this.demandIds[this.demand[slot]];
+    return this.demandIds[this.demandOf(slot)];
   }
 
   rankKey(slot: number): RankKey {
@@ -179,20 +209,21 @@ export class PairStore {
   pair(slot: number): ScoredPair {
     const n = this.numbers;
     const at = slot * PAIR_NUMBERS;
+    const bytes = slot * PAIR_BYTES;
     return {
       supplyId: this.supplyId(slot),
       demandId: this.demandId(slot),
-      category: this.categories.values[this.category[slot]],
+      category: this.categories.values[this.bytes[bytes + BYTE_CATEGORY]],
       score: n[at + AT_SCORE],
       energy: n[at + AT_ENERGY],
       routeKm: n[at + AT_ROUTE],
       distanceKm: n[at + AT_DISTANCE],
       exchanged: n[at + AT_EXCHANGED],
-      exchangedUnit: this.units.values[this.unit[slot]],
-      mode: this.modes.values[this.mode[slot]],
+      exchangedUnit: this.units.values[this.bytes[bytes + BYTE_UNIT]],
+      mode: this.modes.values[this.bytes[bytes + BYTE_MODE]],
       gross: n[at + AT_GROSS],
       deducted: n[at + AT_DEDUCTED],
-      flags: sharedFlags(this.flags[slot]),
+      flags: sharedFlags(this.shorts[slot * PAIR_SHORTS + SHORT_FLAGS]),
     };
   }
 
@@ -205,23 +236,16 @@ export class PairStore {
     return (this.demandBytes ??= idBytes(this.demandIds));
   }
 
-  private grow(): void {
-    const size = this.supply.length * 2;
-    const numbers = new Float64Array(PAIR_NUMBERS * size);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
-    this.supply = grown(this.supply, new Int32Array(size));
-    this.demand = grown(this.demand, new Int32Array(size));
-    this.category = grown(this.category, new Uint8Array(size));
-    this.unit = grown(this.unit, new Uint8Array(size));
-    this.mode = grown(this.mode, new Uint8Array(size));
-    this.flags = grown(this.flags, new Uint16Array(size));
+  private resize(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * PAIR_BYTES);
+    const bytes = new Uint8Array(buffer);
+    if (this.slots > 0) bytes.set(this.bytes.subarray(0, this.slots * PAIR_BYTES));
+    this.bytes = bytes;
+    this.numbers = new Float64Array(buffer);
+    this.ints = new Int32Array(buffer);
+    this.shorts = new Uint16Array(buffer);
+    this.capacity = capacity;
   }
-}
-
-function grown<T extends Int32Array | Uint8Array | Uint16Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 function idBytes(ids: readonly string[]): Uint8Array {
