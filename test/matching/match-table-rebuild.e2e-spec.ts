@@ -81,6 +81,10 @@ describe('full re-match rebuilds the matches table', () => {
          FROM pg_trigger WHERE tgrelid = 'matches'::regclass AND NOT tgisinternal
        UNION ALL SELECT 'reference ' || conrelid::regclass::text || '.' || conname || ': ' || pg_get_constraintdef(oid)
          FROM pg_constraint WHERE confrelid = 'matches'::regclass
+       UNION ALL SELECT 'column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' default '
+           || coalesce(pg_get_expr(d.adbin, d.adrelid), 'none')
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attrelid = 'matches'::regclass AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY 1`,
     )) as { d: string }[];
     return rows.map((r) => r.d);
@@ -126,6 +130,8 @@ describe('full re-match rebuilds the matches table', () => {
   it('into an empty store, then over a store with acted-on, outdated and extra rows', async () => {
     const before = await catalog();
     expect(before.length).toBeGreaterThan(10);
+    // The run's constant columns have no default outside a run (see runConstantDefaultsSql).
+    expect(before).toContain('column engine_version text default none');
     const first = await matching.fullRematch();
     expect(first.written).toBeGreaterThan(0);
     expect(await storedProposed(db)).toEqual(await fromScratch(db, K));

@@ -1,4 +1,5 @@
 import { createDataSource } from '@symbiose/domain';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import {
   float8Array,
   int4Array,
@@ -7,7 +8,13 @@ import {
   uuidV7Array,
 } from '@symbiose/domain/matching/pg-binary-arrays';
 import { insertPairsInto } from '@symbiose/domain/matching/match-writer';
-import { COPIED_COLUMNS, newPairsCopy, pairColumns } from '@symbiose/domain/matching/pair-columns';
+import {
+  COPIED_COLUMNS,
+  newPairsCopy,
+  pairColumns,
+  RUN_CONSTANT_COLUMNS,
+  runConstantDefaultsSql,
+} from '@symbiose/domain/matching/pair-columns';
 import { ScoredPair } from '@symbiose/domain/matching/matching.types';
 import fc from 'fast-check';
 import type { PoolClient } from 'pg';
@@ -181,12 +188,16 @@ describe('binary array parameters', () => {
     ];
     const columns = COPIED_COLUMNS.join(', ');
     const rowsOf = (table: string) =>
-      runner.query(`SELECT ${columns}, status, qualifies, stale, version FROM ${table} ORDER BY id`);
+      runner.query(
+        `SELECT ${columns}, ${RUN_CONSTANT_COLUMNS.join(', ')}, status, qualifies, stale, version FROM ${table} ORDER BY id`,
+      );
     const runner = db.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
       await runner.query(`CREATE TEMP TABLE copied (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
+      // The run's constant columns come from defaults, as in the new table and the staging tables.
+      await runner.query(runConstantDefaultsSql('copied'));
       await runner.query(`CREATE TEMP TABLE inserted (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
       const [data, ids] = newPairsCopy(pairs);
       const client = (await runner.connect()) as PoolClient;
@@ -205,6 +216,10 @@ describe('binary array parameters', () => {
       expect(copied).toEqual(await rowsOf('inserted'));
       expect(copied.map((r) => r.flag_mask)).toEqual([0, 1, 17, 0, 32, 1, 0, 0]);
       expect(copied[3]).toMatchObject({ category: 'material', transport_mode: 'barge', explanation: {} });
+      expect(copied[3]).toMatchObject({
+        engine_version: ENGINE_VERSION,
+        factor_set_version: CURRENT_FACTOR_SET.version,
+      });
     } finally {
       await runner.rollbackTransaction();
       await runner.release();

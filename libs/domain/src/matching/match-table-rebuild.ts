@@ -2,7 +2,13 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { PAIR_ROWS, PIPELINED_STATEMENT_ROWS, StatementChain, writeColumnChunks } from './match-writer';
-import { COPIED_COLUMNS, copyChunks, pairColumnChunks } from './pair-columns';
+import {
+  COPIED_COLUMNS,
+  copyChunks,
+  pairColumnChunks,
+  RUN_CONSTANT_COLUMNS,
+  runConstantDefaultsSql,
+} from './pair-columns';
 import { ScoredPair } from './matching.types';
 
 /**
@@ -40,6 +46,8 @@ export class MatchTableRebuild {
   private builder: QueryRunner | null = null;
   /** The old table's indexes, triggers and references, read by within() for the builds and swap(). */
   private schema: MatchesTableSchema | null = null;
+  /** Gives the new table the old one's defaults back (see within() and buildIndexes()). */
+  private restoreDefaults = '';
   /** When swap() got the tables to itself (performance.now()): readers wait from then until the commit. */
   private lockedAt: number | null = null;
 
@@ -95,6 +103,9 @@ export class MatchTableRebuild {
       );
       // The old table's shape, read on the fill's connection (the run's SHARE lock keeps it as it is).
       rebuild.schema = await describeMatchesTable(fill.manager);
+      // The run's rows leave their constant columns to defaults until the fill commits (see copyPairs).
+      rebuild.restoreDefaults = await restoreDefaultsSql(fill.manager, NEXT);
+      await fill.query(runConstantDefaultsSql(NEXT));
       // An index of acted-on rows only goes on the empty table: the run's rows are nearly all
       // proposals, which the fill only tests against its predicate, where a build after the fill read
       // the whole table for it (0.7 s at 3.6 million rows).
@@ -143,9 +154,11 @@ export class MatchTableRebuild {
     const table = stagingTable(category);
     if (!this.staged.has(category)) {
       // Unlogged: it lives only until mergeStaged() drops it, in this transaction.
+      const columns = [...COPIED_COLUMNS, ...RUN_CONSTANT_COLUMNS];
       await this.fill.query(
-        `CREATE UNLOGGED TABLE ${table} AS SELECT ${COPIED_COLUMNS.join(', ')} FROM matches WITH NO DATA`,
+        `CREATE UNLOGGED TABLE ${table} AS SELECT ${columns.join(', ')} FROM matches WITH NO DATA`,
       );
+      await this.fill.query(runConstantDefaultsSql(table));
       this.staged.add(category);
     }
     await copyPairs(this.fill, table, chunks, { outbox: null, freeze: false });
@@ -250,6 +263,8 @@ export class MatchTableRebuild {
     }
     const schema = this.schema;
     if (!schema) throw new Error('the rebuild has no schema: within() reads it');
+    // The new table gets the old one's defaults back before anyone else can see it.
+    await this.fill.query(this.restoreDefaults);
     // The rows go out of the fill's transaction, so that two connections can build indexes on them.
     await this.fill.commitTransaction();
     this.builder = this.db.createQueryRunner();
@@ -457,6 +472,21 @@ const MERGED_INSERT = `WITH src AS MATERIALIZED (
   )
   SELECT count(*) FILTER (WHERE changed)::int AS written, count(*) FILTER (WHERE NOT fresh)::int AS merged,
     count(*) FILTER (WHERE fresh)::int AS fresh FROM src`;
+
+/** ALTER TABLE giving `table` back the defaults matches has on RUN_CONSTANT_COLUMNS (or none). */
+async function restoreDefaultsSql(m: EntityManager, table: string): Promise<string> {
+  const rows = (await m.query(
+    `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS def
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE a.attrelid = 'matches'::regclass AND a.attname = ANY($1::text[]) ORDER BY a.attnum`,
+    [[...RUN_CONSTANT_COLUMNS]],
+  )) as { name: string; def: string | null }[];
+  if (rows.length !== RUN_CONSTANT_COLUMNS.length) throw new Error('matches lacks a run-constant column');
+  const actions = rows.map((r) =>
+    r.def === null ? `ALTER COLUMN ${r.name} DROP DEFAULT` : `ALTER COLUMN ${r.name} SET DEFAULT ${r.def}`,
+  );
+  return `ALTER TABLE ${table} ${actions.join(', ')}`;
+}
 
 /** A category's staging table (mergeStaged). */
 function stagingTable(category: string): string {
