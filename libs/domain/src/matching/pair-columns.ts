@@ -1,4 +1,4 @@
-import { CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
+import { CURRENT_FACTOR_SET, ENGINE_VERSION } from '@symbiose/engine';
 import { ScoredPair } from './matching.types';
 import { float8Array, int4Array, textArray, uuidArray, uuidV7Array } from './pg-binary-arrays';
 import {
@@ -11,6 +11,7 @@ import {
   AT_ROUTE,
   AT_SCORE,
   BYTE_CATEGORY,
+  flagMasks,
   BYTE_MODE,
   BYTE_UNIT,
   INT_DEMAND,
@@ -213,22 +214,6 @@ function field(bytes: Uint8Array): Uint8Array {
   return out;
 }
 const textField = (v: string) => field(Buffer.from(v, 'utf8'));
-
-/**
- * maskOfFlags with the last answer at hand: a run's pairs share one flags array per mask
- * (sharedFlags), and rows come in runs of the same flags.
- */
-function flagMasks(): (flags: readonly string[]) => number {
-  let last: readonly string[] | null = null;
-  let lastMask = 0;
-  return (flags) => {
-    if (flags !== last) {
-      lastMask = maskOfFlags(flags);
-      last = flags;
-    }
-    return lastMask;
-  };
-}
 
 /** Copies small byte strings in a loop: a Buffer copy call costs more than the few bytes it moves. */
 function put(buf: Buffer, o: number, bytes: Uint8Array): number {

@@ -61,11 +61,11 @@ class Codes {
 }
 
 /**
- * A run's pairs column by column in typed arrays, one slot per pair, its supply and demand as positions
- * in the store's id lists. Held as objects, the 1.7 million pairs a large category keeps were each
- * copied by the young-generation collector until promoted and then marked by every full collection:
- * in the bench region about a third of heat's scoring thread went to garbage collection, its own and
- * that of V8's helper threads. A slot is a few numbers in arrays the collector does not look into.
+ * A run's pairs as records of one buffer (see PAIR_BYTES), one slot per pair, its supply and demand as
+ * positions in the store's id lists. Held as objects, the 1.7 million pairs a large category keeps were
+ * each copied by the young-generation collector until promoted and then marked by every full
+ * collection: in the bench region about a third of heat's scoring thread went to garbage collection,
+ * its own and that of V8's helper threads. A slot is a few numbers the collector does not look into.
  */
 export class PairStore {
   numbers!: Float64Array;
@@ -107,8 +107,7 @@ export class PairStore {
       return i;
     };
     const store = new PairStore(supplyIds, demandIds, pairs.length);
-    let lastFlags: readonly string[] | null = null;
-    let lastMask = 0;
+    const maskOf = flagMasks();
     for (const p of pairs) {
       const slot = store.add();
       const ints = slot * PAIR_INTS;
@@ -118,12 +117,7 @@ export class PairStore {
       store.bytes[bytes + BYTE_CATEGORY] = store.categories.of(p.category);
       store.bytes[bytes + BYTE_UNIT] = store.units.of(p.exchangedUnit);
       store.bytes[bytes + BYTE_MODE] = store.modes.of(p.mode);
-      // Pairs often share one flags array (sharedFlags): its mask is worked out once.
-      if (p.flags !== lastFlags) {
-        lastMask = maskOfFlags(p.flags);
-        lastFlags = p.flags;
-      }
-      store.shorts[slot * PAIR_SHORTS + SHORT_FLAGS] = lastMask;
+      store.shorts[slot * PAIR_SHORTS + SHORT_FLAGS] = maskOf(p.flags);
       const at = slot * PAIR_NUMBERS;
       const n = store.numbers;
       n[at + AT_SCORE] = p.score;
@@ -246,6 +240,22 @@ export class PairStore {
     this.shorts = new Uint16Array(buffer);
     this.capacity = capacity;
   }
+}
+
+/**
+ * maskOfFlags with the last answer at hand: a run's pairs share one flags array per mask
+ * (sharedFlags), and rows come in runs of the same flags.
+ */
+export function flagMasks(): (flags: readonly string[]) => number {
+  let last: readonly string[] | null = null;
+  let lastMask = 0;
+  return (flags) => {
+    if (flags !== last) {
+      lastMask = maskOfFlags(flags);
+      last = flags;
+    }
+    return lastMask;
+  };
 }
 
 function idBytes(ids: readonly string[]): Uint8Array {
