@@ -22,6 +22,12 @@ export { roundDistance5, roundSignificant } from './confidentiality';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Which matches are listed: those that qualify, or that a party acted on (any status but proposed);
+ * of the expired ones only those kept as stale.
+ */
+const LISTED = [`m.qualifies OR m.status <> 'proposed'`, `m.status <> 'expired' OR m.stale`];
+
 /** Statuses at which both parties have agreed to be introduced to each other. */
 const REVEALED: ReadonlySet<string> = REVEALED_STATUSES;
 
@@ -77,7 +83,6 @@ interface SideRow {
 
 export interface MatchListFilters {
   status?: string;
-  streamId?: string;
   page: number;
   pageSize: number;
 }
@@ -97,8 +102,12 @@ export class MatchesService {
     pageSize: number,
     explainRejections = false,
   ) {
-    await this.assertStreamVisible(principal, streamId);
-    const matches = await this.list(principal, { streamId, page, pageSize });
+    const stream = await this.visibleStream(principal, streamId);
+    // Every match of a stream the caller may see is one the caller may see (an officer's stream is their
+    // company's, so each of its matches is theirs): the page is read off the stream's own side of the
+    // pair key, without list()'s company filter.
+    const own = stream.direction === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
+    const matches = await this.page(principal, [`m.${own} = $1`], [streamId], page, pageSize);
     if (!explainRejections) return matches;
     const rejections = await this.rejections.nearestRejections(streamId);
     // The candidates are other companies' streams, as anonymous as a counterpart: an officer gets the
@@ -114,42 +123,51 @@ export class MatchesService {
 
   async list(principal: Principal, filters: MatchListFilters): Promise<Page<unknown>> {
     const params: unknown[] = [];
-    const where: string[] = [`(m.qualifies OR m.status <> 'proposed')`, `m.status <> 'expired' OR m.stale`];
+    const where: string[] = [];
     if (principal.role === 'officer') {
       params.push(principal.companyId);
-      where.push(`(s.company_id = $${params.length} OR d.company_id = $${params.length})`);
-    }
-    if (filters.streamId) {
-      params.push(filters.streamId);
-      where.push(`(m.supply_stream_id = $${params.length} OR m.demand_stream_id = $${params.length})`);
+      // The company's streams on each side, looked up first: each list leads an index of matches (the
+      // pair key, the demand rank). A filter on the joined streams' company instead made Postgres scan
+      // every match (1.6 s at 3.6 million matches; 10 ms this way for a company with 832).
+      where.push(
+        `m.supply_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $1 AND direction = 'supply'))
+         OR m.demand_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $1 AND direction = 'demand'))`,
+      );
     }
     if (filters.status) {
       params.push(filters.status);
       where.push(`m.status = $${params.length}`);
     }
-    params.push(filters.pageSize, (filters.page - 1) * filters.pageSize);
+    return this.page(principal, where, params, filters.page, filters.pageSize);
+  }
+
+  /** One page of the matches that are listed (see LISTED) and meet `where`, best first, with the total. */
+  private async page(
+    principal: Principal,
+    where: string[],
+    params: unknown[],
+    page: number,
+    pageSize: number,
+  ): Promise<Page<unknown>> {
+    const conditions = [...LISTED, ...where].map((w) => `(${w})`).join(' AND ');
     const rows = (await this.db.query(
-      `SELECT m.*, count(*) OVER () AS total FROM matches m
-       JOIN streams s ON s.id = m.supply_stream_id JOIN streams d ON d.id = m.demand_stream_id
-       WHERE ${where.map((w) => `(${w})`).join(' AND ')}
+      `SELECT m.*, count(*) OVER () AS total FROM matches m WHERE ${conditions}
        ORDER BY m.score DESC, m.energy_saved_mwh DESC, m.route_km, m.supply_stream_id, m.demand_stream_id
-       LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
+       LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, pageSize, (page - 1) * pageSize],
     )) as MatchRow[];
     const sides = await this.sides(rows.flatMap((r) => [r.supply_stream_id, r.demand_stream_id]));
     return {
       items: rows.map((r) => this.view(principal, r, sides, false)),
-      page: filters.page,
-      pageSize: filters.pageSize,
-      total: rows.length ? Number(rows[0].total) : await this.count(where, params.slice(0, -2)),
+      page,
+      pageSize,
+      total: rows.length ? Number(rows[0].total) : await this.count(conditions, params),
     };
   }
 
-  private async count(where: string[], params: unknown[]): Promise<number> {
+  private async count(conditions: string, params: unknown[]): Promise<number> {
     const [row] = (await this.db.query(
-      `SELECT count(*) AS n FROM matches m
-       JOIN streams s ON s.id = m.supply_stream_id JOIN streams d ON d.id = m.demand_stream_id
-       WHERE ${where.map((w) => `(${w})`).join(' AND ')}`,
+      `SELECT count(*) AS n FROM matches m WHERE ${conditions}`,
       params,
     )) as { n: string }[];
     return Number(row?.n ?? 0);
@@ -235,15 +253,17 @@ export class MatchesService {
     return null;
   }
 
-  private async assertStreamVisible(principal: Principal, streamId: string): Promise<void> {
+  /** The stream, if the caller may see it (an officer: their company's); otherwise a 404. */
+  private async visibleStream(principal: Principal, streamId: string): Promise<{ direction: string }> {
     if (!UUID.test(streamId)) throw DomainError.notFound('Stream');
-    const rows: { company_id: string }[] = await this.db.query(
-      `SELECT company_id FROM streams WHERE id = $1`,
+    const rows: { company_id: string; direction: string }[] = await this.db.query(
+      `SELECT company_id, direction FROM streams WHERE id = $1`,
       [streamId],
     );
     if (!rows[0] || (principal.role === 'officer' && rows[0].company_id !== principal.companyId)) {
       throw DomainError.notFound('Stream');
     }
+    return rows[0];
   }
 
   private async sides(ids: string[]): Promise<Map<string, SideRow>> {
