@@ -11,4 +11,4 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
 USER node
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+CMD ["node", "scripts/start-all.js", "api"]

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import SERVICES from '../scripts/services.json';
 import { BenchConfig, REPO_ROOT } from './config';
 import { sleep } from './stats';
 
@@ -107,7 +108,7 @@ class ChildService implements ServiceHandle {
 
   constructor(
     readonly name: 'api' | 'worker',
-    private readonly entry: string,
+    private readonly service: { entry: string; nodeArgs: string[] },
     private readonly env: Record<string, string>,
     private readonly core: string | null,
     logDir: string,
@@ -120,7 +121,7 @@ class ChildService implements ServiceHandle {
   }
 
   start(): void {
-    const nodeArgs = [this.entry];
+    const nodeArgs = [...this.service.nodeArgs, this.service.entry];
     const [cmd, args] = this.core
       ? ['taskset', ['-c', this.core, process.execPath, ...nodeArgs]]
       : [process.execPath, nodeArgs];
@@ -183,17 +184,12 @@ async function startProcesses(cfg: BenchConfig): Promise<BenchServices> {
   const port = await freePort();
   const env = serviceEnv(cfg, jwtSecret, port);
   const logDir = mkdtempSync(join(tmpdir(), 'symbiose-bench-'));
-  // The services as `npm start` runs them: the current build (scripts/start-all.js's entries).
+  // The services as `npm start` runs them: the current build, with the entries and Node flags of
+  // scripts/services.json (what scripts/start-all.js starts).
   const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-  const api = new ChildService(
-    'api',
-    'dist/apps/api/apps/api/src/main.js',
-    env,
-    cfg.pin ? '0' : null,
-    logDir,
-  );
-  const worker = new ChildService('worker', 'dist/apps/worker/apps/worker/src/main.js', env, null, logDir);
+  const api = new ChildService('api', SERVICES.api, env, cfg.pin ? '0' : null, logDir);
+  const worker = new ChildService('worker', SERVICES.worker, env, null, logDir);
   const apiUrl = `http://127.0.0.1:${port}`;
   const connection = new Redis(cfg.redisUrl, { maxRetriesPerRequest: null });
   const queues = new Map<QueueName, Queue>();
@@ -248,7 +244,8 @@ async function startProcesses(cfg: BenchConfig): Promise<BenchServices> {
     describe() {
       return (
         `API and worker as separate Node processes started as \`npm start\` starts them (the build of ` +
-        `\`npm run build\`, made by the bench first; NODE_ENV=production, LOG_LEVEL=info, logs to a file)` +
+        `\`npm run build\`, made by the bench first; NODE_ENV=production, LOG_LEVEL=info, logs to a file; ` +
+        `the worker's Node flags \`${SERVICES.worker.nodeArgs.join(' ')}\`)` +
         (cfg.pin ? '; the API pinned to core 0 with `taskset -c 0`, the worker not pinned' : '; not pinned')
       );
     },
