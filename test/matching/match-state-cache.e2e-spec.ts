@@ -24,6 +24,8 @@ describe('MatchStateCache', () => {
   const cache = new MatchStateCache();
 
   const ids = (list: MatchableStream[]) => list.map((s) => s.id).sort();
+  // One table every lookup below is also made into, as the worker's jobs share one.
+  const scratch = new CandidateTable(2);
 
   /** Every stream's candidates from the cache equal the SQL box query's (heat, CO2, H2: one partition each). */
   async function expectSameAsTable(): Promise<number> {
@@ -47,6 +49,14 @@ describe('MatchStateCache', () => {
           table.data[row + CandidateTable.PER_UNIT],
         ]).toEqual([c.site.latitude, c.site.longitude, c.annualQuantity, ceilingFactsOf(c).perUnit]);
       }
+      // Filled again after other streams' lookups (larger or smaller), the reused table holds the same.
+      const reused = cache.candidateTableOf(s!, scratch);
+      expect(reused).toBe(scratch);
+      expect(reused.length).toBe(table.length);
+      expect(reused.streams).toEqual(table.streams);
+      expect(reused.data.subarray(0, reused.length * CandidateTable.STRIDE)).toEqual(
+        table.data.subarray(0, table.length * CandidateTable.STRIDE),
+      );
     }
     expect(cache.size).toBe(Number((await db.query(`SELECT count(*) AS n FROM stream_match_state`))[0].n));
     return rows.length;

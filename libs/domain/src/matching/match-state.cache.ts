@@ -173,10 +173,13 @@ export class MatchStateCache {
 
   /**
    * candidatesOf with what scoreAgainstBounded reads of each candidate: its ceiling facts and, as
-   * FLOORS_K and KTH_BEST, the K-th best of its stored list as of the last sync.
+   * FLOORS_K and KTH_BEST, the K-th best of its stored list as of the last sync. Into `into` (emptied
+   * first) when given: a table reused from job to job has grown to its size once, where a new one grew
+   * by doubling each time (bench probe, 12 new streams at 100,000 × 30: lookup p90 1.22 → 0.17 ms).
    */
-  candidateTableOf(s: MatchableStream): CandidateTable {
-    const out = new CandidateTable(256);
+  candidateTableOf(s: MatchableStream, into?: CandidateTable): CandidateTable {
+    const out = into ?? new CandidateTable(256);
+    out.clear();
     this.scan(s, out);
     return out;
   }

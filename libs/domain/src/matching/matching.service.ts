@@ -250,6 +250,11 @@ const WARM_UP_STREAMS = 5;
 @Injectable()
 export class MatchingService {
   private readonly logger = new Logger(MatchingService.name);
+  /**
+   * The candidate table every job's lookup fills (see MatchStateCache.candidateTableOf): filled and
+   * scored without an await in between, so jobs of this process never share it.
+   */
+  private readonly candidateScratch = new CandidateTable(4096);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -311,7 +316,7 @@ export class MatchingService {
       // Spread over the list, which is in the order of place.
       for (let j = 0; j < Math.min(WARM_UP_STREAMS, list.length); j++) {
         const s = list[Math.floor(((j + 0.5) * list.length) / WARM_UP_STREAMS)];
-        scoreAgainstBounded(s, this.state.candidateTableOf(s), this.k, none);
+        scoreAgainstBounded(s, this.state.candidateTableOf(s, this.candidateScratch), this.k, none);
       }
     }
   }
@@ -352,9 +357,12 @@ export class MatchingService {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const candidates =
-        stream.status === 'active' ? this.state.candidateTableOf(stream) : new CandidateTable();
+        stream.status === 'active'
+          ? this.state.candidateTableOf(stream, this.candidateScratch)
+          : new CandidateTable();
       const lookupMs = performance.now() - started;
       const { pairs: newPairs, skipped } = scoreAgainstBounded(stream, candidates, this.k, stored);
+      const candidateCount = candidates.length;
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const computeCpuMs = (cpu.user + cpu.system) / 1000;
@@ -371,7 +379,7 @@ export class MatchingService {
         skipped,
         kept: result.kept,
         recomputedCounterparts: result.recomputed,
-        candidates: candidates.length,
+        candidates: candidateCount,
         lookupMs,
         syncMs,
         computeMs,

@@ -174,6 +174,12 @@ export class CandidateTable {
     return row;
   }
 
+  /** Empties the table, keeping its memory. */
+  clear(): void {
+    this.length = 0;
+    this.streams.length = 0;
+  }
+
   /** Appends row `i` of `from`. */
   copyRow(from: CandidateTable, i: number): void {
     const row = this.grow();
