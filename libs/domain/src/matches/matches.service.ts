@@ -130,8 +130,8 @@ export class MatchesService {
       // pair key, the demand rank). A filter on the joined streams' company instead made Postgres scan
       // every match (1.6 s at 3.6 million matches; 10 ms this way for a company with 832).
       where.push(
-        `m.supply_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $1 AND direction = 'supply'))
-         OR m.demand_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $1 AND direction = 'demand'))`,
+        `m.supply_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $${params.length} AND direction = 'supply'))
+         OR m.demand_stream_id = ANY(ARRAY(SELECT id FROM streams WHERE company_id = $${params.length} AND direction = 'demand'))`,
       );
     }
     if (filters.status) {

@@ -108,11 +108,17 @@ export const COPIED_COLUMNS = [
  */
 export const RUN_CONSTANT_COLUMNS = ['explanation', 'engine_version', 'factor_set_version'] as const;
 
+/** Each RUN_CONSTANT_COLUMNS column's value in a run, as SQL. */
+const RUN_CONSTANTS: Record<(typeof RUN_CONSTANT_COLUMNS)[number], string> = {
+  explanation: `'{}'::jsonb`,
+  engine_version: sqlLiteral(ENGINE_VERSION),
+  factor_set_version: sqlLiteral(CURRENT_FACTOR_SET.version),
+};
+
 /** ALTER TABLE giving `table` the RUN_CONSTANT_COLUMNS' values as defaults, for a COPY of COPIED_COLUMNS. */
 export function runConstantDefaultsSql(table: string): string {
-  return `ALTER TABLE ${table} ALTER COLUMN explanation SET DEFAULT '{}'::jsonb,
-    ALTER COLUMN engine_version SET DEFAULT ${sqlLiteral(ENGINE_VERSION)},
-    ALTER COLUMN factor_set_version SET DEFAULT ${sqlLiteral(CURRENT_FACTOR_SET.version)}`;
+  const actions = RUN_CONSTANT_COLUMNS.map((c) => `ALTER COLUMN ${c} SET DEFAULT ${RUN_CONSTANTS[c]}`);
+  return `ALTER TABLE ${table} ${actions.join(', ')}`;
 }
 
 /** A string as an SQL literal (DDL takes no parameters). */
