@@ -18,6 +18,7 @@ import { MatchesStreamReferences1765030000000 } from './1765030000000-matches-st
 import { MatcherPendingWrites1765040000000 } from './1765040000000-matcher-pending-writes';
 import { MatcherPendingWritesStorage1765050000000 } from './1765050000000-matcher-pending-writes-storage';
 import { MatchesFlagMask1765060000000 } from './1765060000000-matches-flag-mask';
+import { MatchesPairKeyRanks1765070000000 } from './1765070000000-matches-pair-key-ranks';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   MatcherPendingWrites1765040000000,
   MatcherPendingWritesStorage1765050000000,
   MatchesFlagMask1765060000000,
+  MatchesPairKeyRanks1765070000000,
 ];

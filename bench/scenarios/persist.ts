@@ -289,7 +289,7 @@ export async function persistScenario(
         `connection, copies the rows in (binary COPY statements of 5,000 rows sent back to back; new proposals ` +
         `queued in match_proposal_outbox in the run's transaction; over a stored store the rows would be staged and ` +
         `merged with their stored rows by one hash join per category), carries the stored rows it did not rewrite ` +
-        `over (none here), commits the new table, builds its five indexes two at a time on two connections, and ` +
+        `over (none here), commits the new table, builds its indexes (four, one of them partial and built on the empty table) two at a time on two connections, and ` +
         `swaps it in by the run's transaction (incoming foreign keys and triggers re-created, ANALYZE). Its cost follows the size of the whole store, not the rows that changed: it is the writer of a ` +
         `full re-match only (at 100,000 streams it writes 3.6 million rows, scenario 3). The upsertPairs row is the ` +
         `writer of the incremental jobs (and of the full re-match until 30 November 2026) on the same rows into the ` +

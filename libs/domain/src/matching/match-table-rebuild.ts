@@ -14,8 +14,8 @@ import { ScoredPair } from './matching.types';
 /**
  * A full re-match writes the matches table anew instead of upserting into it.
  *
- * Into a table with its five indexes, every row costs a descent and an insert per index, most of them
- * at random places: at 100,000 streams the run's 3.6 million rows kept Postgres busy for 67–92 s, and a
+ * Into a table with its indexes (five then; four since the supply rank moved into the pair key), every
+ * row costs a descent and an insert per index, most of them at random places: at 100,000 streams the run's 3.6 million rows kept Postgres busy for 67–92 s, and a
  * run over a full store spent 86 s only finding that nothing had changed. Here the rows go into a new
  * heap without indexes while the worker scores (copied in when the store is empty; otherwise copied
  * into a staging table per category and, once the category is scored, merged with the stored rows in
