@@ -665,7 +665,7 @@ export async function validateMatchesReferences(db: DataSource, lockTimeout = '5
 
 /**
  * Builds the indexes on the new table (committed) on `runners`, each building one index at a time
- * without parallel workers, widest first; every statement commits on its own.
+ * without parallel workers but the last, widest first; every statement commits on its own.
  */
 async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly IndexDef[]): Promise<void> {
   const queue = [...indexes]
@@ -681,8 +681,10 @@ async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly 
         try {
           await runner.query(`SET LOCAL maintenance_work_mem = '1GB'`);
           await runner.query(`SET LOCAL statement_timeout = '15min'`); // as the fill's (see within)
-          // Two builds at a time use both cores; a parallel worker of each would only compete.
-          await runner.query(`SET LOCAL max_parallel_maintenance_workers = 0`);
+          // Two builds at a time use both cores; a parallel worker of each would only compete. The last
+          // one runs alone once the other connection's build ends, so it takes a worker.
+          const last = queue.length === 0;
+          await runner.query(`SET LOCAL max_parallel_maintenance_workers = ${last ? 1 : 0}`);
           await runner.query(sql);
           await runner.commitTransaction();
         } catch (error) {
