@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, AppConfig, JobHandler, JobName, JobPayloads, JobQueue } from '@symbiose/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  JobHandler,
+  JobName,
+  JobPayloads,
+  JobQueue,
+  scavengeIfFilled,
+} from '@symbiose/core';
 import {
   deliverQueuedProposals,
   findDirtyStreams,
@@ -12,6 +20,8 @@ import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 const SWEEP_BATCH = 5000;
+/** A stream job allocates a few MB at most: past this share of the young generation, collect after it. */
+const YOUNG_GENERATION_SHARE = 0.25;
 
 @Injectable()
 export class MatchingProcessor {
@@ -33,6 +43,8 @@ export class MatchingProcessor {
     await deliverQueuedProposals(this.db).catch((err: Error) =>
       this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
     );
+    // Between this job and the next rather than part-way through the next one's scoring.
+    setImmediate(() => scavengeIfFilled(YOUNG_GENERATION_SHARE));
     return result;
   }
 
