@@ -1,5 +1,6 @@
 // Starts the built API and worker (or only those named: `node scripts/start-all.js worker`) with the
-// Node flags of scripts/services.json; stops all of them when one exits, or on Ctrl-C.
+// Node flags of scripts/services.json (or the file SYMBIOSE_SERVICES_FILE names); stops all of them when
+// one exits, on Ctrl-C or SIGTERM, or when this process loses its parent.
 //
 // The worker's young generation starts at 16 MB a semi-space (V8 starts at 1 MB and grows it slowly):
 // its in-memory state of every stream lives in the old generation, so each scavenge costs 1-9 ms
@@ -7,7 +8,7 @@
 // new streams: largest compute 14 and 56 ms in two runs without these flags, 5.9 and 6.5 ms with them).
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const services = require('./services.json');
+const services = require(process.env.SYMBIOSE_SERVICES_FILE || './services.json');
 
 const root = path.join(__dirname, '..');
 const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(services);
@@ -19,7 +20,7 @@ for (const name of names) {
 }
 const children = names.map((name) => {
   const { entry, nodeArgs } = services[name];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, path.resolve(root, entry)], {
     stdio: 'inherit',
     env: process.env,
   });
@@ -42,3 +43,9 @@ function shutdown(code) {
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
+// Under `npm run`, npm passes a SIGTERM to the shell it started, which dies without passing it on: this
+// process would go on, orphaned, with its services. A new parent means the old one is gone.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown(0);
+}, 500).unref();
