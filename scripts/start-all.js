@@ -1,6 +1,8 @@
 // Starts the built API and worker (or only those named: `node scripts/start-all.js worker`) with the
 // Node flags of scripts/services.json (or the file SYMBIOSE_SERVICES_FILE names); stops all of them when
-// one exits, on Ctrl-C or SIGTERM, or when this process loses its parent.
+// one exits, or on Ctrl-C or SIGTERM, and kills those still running after a grace period. The npm
+// scripts start it with `exec`: npm passes a SIGTERM on to the shell it runs a script in, which would
+// die without passing it further and leave this process and its services running.
 //
 // The worker's young generation starts at 16 MB a semi-space (V8 starts at 1 MB and grows it slowly):
 // its in-memory state of every stream lives in the old generation, so each scavenge costs 1-9 ms
@@ -31,21 +33,27 @@ const children = names.map((name) => {
   return child;
 });
 
+// How long the services get to stop after SIGTERM (a worker finishes its active jobs first); then they
+// are killed, rather than left running after this process (the jobs are safe to kill: they are retried).
+const graceMs = Number(process.env.SYMBIOSE_STOP_GRACE_MS || 10000);
+
 let stopping = false;
 function shutdown(code) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 10000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(
-    () => process.exit(code),
-  );
+  const running = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of running()) {
+      console.error(`${names[children.indexOf(child)]} did not stop within ${graceMs} ms: killed`);
+      child.kill('SIGKILL');
+    }
+  }, graceMs).unref();
+  Promise.all(
+    children.map(
+      (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.on('exit', r))),
+    ),
+  ).then(() => process.exit(code));
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
-// Under `npm run`, npm passes a SIGTERM to the shell it started, which dies without passing it on: this
-// process would go on, orphaned, with its services. A new parent means the old one is gone.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) shutdown(0);
-}, 500).unref();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** scripts/start-all.js, as `npm start`, `start:api` and `start:worker` run it. */
+/** scripts/start-all.js, as the npm scripts of package.json run it. */
 const ROOT = join(__dirname, '..');
 
 /** A stand-in service: records its pid and its parent's, and that SIGTERM stopped it. */
@@ -13,7 +13,8 @@ const path = require('node:path');
 fs.writeFileSync(path.join(__dirname, 'started.json'), JSON.stringify({ pid: process.pid, parent: process.ppid }));
 process.on('SIGTERM', () => {
   fs.writeFileSync(path.join(__dirname, 'stopped'), 'SIGTERM');
-  process.exit(0);
+  // A worker finishing a long job: it does not exit on SIGTERM.
+  if (process.env.STAND_IN_STUBBORN !== '1') process.exit(0);
 });
 setInterval(() => undefined, 1000);
 `;
@@ -45,7 +46,7 @@ describe('scripts/start-all.js', () => {
     writeFileSync(join(dir, 'service.js'), SERVICE);
     writeFileSync(
       join(dir, 'services.json'),
-      JSON.stringify({ stand_in: { entry: join(dir, 'service.js'), nodeArgs: [] } }),
+      JSON.stringify({ worker: { entry: join(dir, 'service.js'), nodeArgs: [] } }),
     );
     started = null;
     shell = null;
@@ -58,32 +59,46 @@ describe('scripts/start-all.js', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts the stand-in under `sh -c`, as npm does, and waits until it runs. */
-  async function startUnderShell(service = 'stand_in'): Promise<ChildProcess> {
-    // `; exit $?` keeps the shell between npm and the script, as the shell npm starts is.
-    shell = spawn('sh', ['-c', `node scripts/start-all.js ${service}; exit $?`], {
+  /** Runs an npm script of package.json with the stand-in in place of the services. */
+  function npmRun(script: string, env: Record<string, string> = {}): ChildProcess {
+    shell = spawn('npm', ['run', '-s', script], {
       cwd: ROOT,
-      env: { ...process.env, SYMBIOSE_SERVICES_FILE: join(dir, 'services.json') },
+      env: { ...process.env, SYMBIOSE_SERVICES_FILE: join(dir, 'services.json'), ...env },
       stdio: 'ignore',
     });
     return shell;
   }
 
-  it('stops its services when the shell it was started from is killed, as npm passes SIGTERM on', async () => {
-    const sh = await startUnderShell();
+  it('npm run start:worker stops its service when npm is sent SIGTERM (a process manager, timeout)', async () => {
+    const npm = npmRun('start:worker');
     await until(() => existsSync(join(dir, 'started.json')), 'the service to start');
     started = JSON.parse(readFileSync(join(dir, 'started.json'), 'utf8')) as { pid: number; parent: number };
     expect(alive(started.pid)).toBe(true);
 
-    sh.kill('SIGTERM');
+    npm.kill('SIGTERM');
     await until(() => existsSync(join(dir, 'stopped')), 'the service to be stopped');
     expect(readFileSync(join(dir, 'stopped'), 'utf8')).toBe('SIGTERM');
     await until(() => !alive(started!.pid) && !alive(started!.parent), 'the service and start-all to exit');
   });
 
+  it('kills a service that has not stopped within the grace period, instead of leaving it running', async () => {
+    const npm = npmRun('start:worker', { STAND_IN_STUBBORN: '1', SYMBIOSE_STOP_GRACE_MS: '300' });
+    await until(() => existsSync(join(dir, 'started.json')), 'the service to start');
+    started = JSON.parse(readFileSync(join(dir, 'started.json'), 'utf8')) as { pid: number; parent: number };
+
+    npm.kill('SIGTERM');
+    await until(() => existsSync(join(dir, 'stopped')), 'the service to be asked to stop');
+    // It ignored the request; after the grace period it is killed, and start-all exits after it.
+    await until(() => !alive(started!.pid) && !alive(started!.parent), 'the service and start-all to exit');
+  });
+
   it('refuses a service it does not know, starting nothing', async () => {
-    const sh = await startUnderShell('no_such_service');
-    const code = await new Promise<number | null>((resolve) => sh.once('exit', resolve));
+    const script = spawn(process.execPath, ['scripts/start-all.js', 'no_such_service'], {
+      cwd: ROOT,
+      env: { ...process.env, SYMBIOSE_SERVICES_FILE: join(dir, 'services.json') },
+      stdio: 'ignore',
+    });
+    const code = await new Promise<number | null>((resolve) => script.once('exit', resolve));
     expect(code).toBe(2);
     expect(existsSync(join(dir, 'started.json'))).toBe(false);
   });
