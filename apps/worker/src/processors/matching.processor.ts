@@ -22,6 +22,8 @@ import { DataSource } from 'typeorm';
 const SWEEP_BATCH = 5000;
 /** A stream job allocates a few MB at most: past this share of the young generation, collect after it. */
 const YOUNG_GENERATION_SHARE = 0.25;
+/** A worker with no stream job this long after one ended is waiting for the next (BullMQ hands it over at once). */
+const IDLE_AFTER_MS = 3;
 
 @Injectable()
 export class MatchingProcessor {
@@ -35,17 +37,28 @@ export class MatchingProcessor {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Stream jobs in progress in this process. */
+  private streamJobs = 0;
+
   @JobHandler(JobName.MatchStream)
   async matchStream(payload: JobPayloads[JobName.MatchStream]) {
-    const result = await this.matching.matchStream(payload.streamId);
-    // A write with more new proposals than the trigger fans out inline (a stream entering a sparse
-    // store) queued its notifications: deliver them now rather than at the next sweep.
-    await deliverQueuedProposals(this.db).catch((err: Error) =>
-      this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
-    );
-    // Between this job and the next rather than part-way through the next one's scoring.
-    setImmediate(() => scavengeIfFilled(YOUNG_GENERATION_SHARE));
-    return result;
+    this.streamJobs++;
+    try {
+      const result = await this.matching.matchStream(payload.streamId);
+      // A write with more new proposals than the trigger fans out inline (a stream entering a sparse
+      // store) queued its notifications: deliver them now rather than at the next sweep.
+      await deliverQueuedProposals(this.db).catch((err: Error) =>
+        this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
+      );
+      return result;
+    } finally {
+      this.streamJobs--;
+      // While the worker waits for the next job rather than part-way through its scoring; not between the
+      // jobs of a burst (the next one has started by then), where it would only collect more often.
+      setTimeout(() => {
+        if (this.streamJobs === 0) scavengeIfFilled(YOUNG_GENERATION_SHARE);
+      }, IDLE_AFTER_MS);
+    }
   }
 
   /**
