@@ -49,11 +49,7 @@ function shutdown(code) {
       child.kill('SIGKILL');
     }
   }, graceMs).unref();
-  Promise.all(
-    children.map(
-      (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.on('exit', r))),
-    ),
-  ).then(() => process.exit(code));
+  Promise.all(running().map((c) => new Promise((r) => c.once('exit', r)))).then(() => process.exit(code));
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));

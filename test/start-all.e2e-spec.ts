@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil } from './support/api-harness';
+import { waitForExit } from './support/worker-process';
 
 /** scripts/start-all.js, as the npm scripts of package.json run it. */
 const ROOT = join(__dirname, '..');
@@ -28,13 +30,8 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** pollUntil of a synchronous check. */
+const until = (check: () => boolean, what: string) => pollUntil(() => Promise.resolve(check()), { what });
 
 describe('scripts/start-all.js', () => {
   let dir: string;
@@ -98,7 +95,7 @@ describe('scripts/start-all.js', () => {
       env: { ...process.env, SYMBIOSE_SERVICES_FILE: join(dir, 'services.json') },
       stdio: 'ignore',
     });
-    const code = await new Promise<number | null>((resolve) => script.once('exit', resolve));
+    const code = await waitForExit(script);
     expect(code).toBe(2);
     expect(existsSync(join(dir, 'started.json'))).toBe(false);
   });
