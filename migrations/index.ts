@@ -19,6 +19,7 @@ import { MatcherPendingWrites1765040000000 } from './1765040000000-matcher-pendi
 import { MatcherPendingWritesStorage1765050000000 } from './1765050000000-matcher-pending-writes-storage';
 import { MatchesFlagMask1765060000000 } from './1765060000000-matches-flag-mask';
 import { MatchesPairKeyRanks1765070000000 } from './1765070000000-matches-pair-key-ranks';
+import { MatchProposalRunMarker1765080000000 } from './1765080000000-match-proposal-run-marker';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   MatcherPendingWritesStorage1765050000000,
   MatchesFlagMask1765060000000,
   MatchesPairKeyRanks1765070000000,
+  MatchProposalRunMarker1765080000000,
 ];

@@ -258,6 +258,64 @@ describe('notifications', () => {
       }
     });
 
+    it("a full re-match's entry (every match it created) and queued ids give one item per stream, each match once", async () => {
+      const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Run and ids' });
+      const demandIds: string[] = [];
+      for (const title of ['Run one', 'Run two', 'Run three']) {
+        demandIds.push(
+          await insertHeatStream(api.db, world.b, { direction: 'demand', title, temperatureC: 60 }),
+        );
+      }
+      const rows = (await api.db.query(`SELECT ${STREAM_COLUMNS} FROM streams WHERE id = ANY($1::uuid[])`, [
+        [supplyId, ...demandIds],
+      ])) as StreamRow[];
+      const byId = new Map(rows.map((r) => [r.id, toMatchable(r)]));
+      const pairs = demandIds.map((d) => scorePairOf(byId.get(supplyId)!, byId.get(d)!)!);
+      const queuedLarge = (ps: typeof pairs) =>
+        api.db.transaction(async (m) => {
+          await m.query(`SET LOCAL symbiose.notify_inline_max = 0`);
+          await upsertPairs(m, ps);
+          const [{ at }] = (await m.query(`SELECT now()::text AS at`)) as { at: string }[];
+          return at;
+        });
+      // One pair queued by id; two created by "a run" and queued as its entry, one of them by id too.
+      await queuedLarge(pairs.slice(0, 1));
+      const runAt = await queuedLarge(pairs.slice(1));
+      await api.db.query(
+        `DELETE FROM match_proposal_outbox WHERE id = (SELECT max(id) FROM match_proposal_outbox)`,
+      );
+      await api.db.query(`INSERT INTO match_proposal_outbox (run_created_at) VALUES ($1::timestamptz)`, [
+        runAt,
+      ]);
+      const [{ id: alsoById }] = (await api.db.query(
+        `SELECT id FROM matches WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
+        [supplyId, demandIds[2]],
+      )) as { id: string }[];
+      await api.db.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [[alsoById]]);
+      // An entry is ids or a run's time, never both or neither.
+      await expect(
+        api.db.query(`INSERT INTO match_proposal_outbox (match_ids, run_created_at) VALUES ('{}', now())`),
+      ).rejects.toThrow(/match_proposal_outbox_one_kind/);
+
+      await deliverQueuedProposals(api.db);
+      const ofStreams = (await api.db.query(
+        `SELECT stream_id, kind, match_id, data FROM notifications
+         WHERE stream_id = ANY($1::uuid[]) AND user_id = ANY($2::uuid[])`,
+        [
+          [supplyId, ...demandIds],
+          [world.a.officer.id, world.b.officer.id],
+        ],
+      )) as { stream_id: string; kind: string; match_id: string | null; data: { count?: number } }[];
+      const digests = ofStreams.filter((n) => n.stream_id === supplyId);
+      expect(digests.map((n) => [n.kind, n.data.count])).toEqual([['matches_proposed', 3]]);
+      const singles = ofStreams.filter((n) => n.stream_id !== supplyId);
+      expect(singles.map((n) => n.kind)).toEqual(['match_proposed', 'match_proposed', 'match_proposed']);
+      expect(new Set(singles.map((n) => n.stream_id))).toEqual(new Set(demandIds));
+      expect(singles.find((n) => n.stream_id === demandIds[2])!.match_id).toBe(alsoById);
+      expect(await api.db.query(`SELECT count(*)::int AS n FROM match_proposal_outbox`)).toEqual([{ n: 0 }]);
+      expect(await deliverQueuedProposals(api.db)).toBe(0);
+    });
+
     it('a write that gives one stream several new matches tells its officer once', async () => {
       const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Inline many' });
       const demandIds = [

@@ -86,7 +86,7 @@ async function rebuildAsMatcher(ds: DataSource, rows: readonly ScoredPair[]): Pr
     return MatchTableRebuild.within(m, ds, async (rebuild) => {
       let n = 0;
       for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
-        n += await rebuild.write(m, rows.slice(i, i + UPSERT_CHUNK));
+        n += await rebuild.write(rows.slice(i, i + UPSERT_CHUNK));
       await rebuild.finish(m);
       return n;
     });
@@ -111,7 +111,7 @@ async function warmUp(ds: DataSource, rows: readonly ScoredPair[]): Promise<void
     await runner.query(`DELETE FROM matches`);
     await insertNewPairs(runner.manager, rows);
     await runner.query(`DELETE FROM matches`);
-    await MatchTableRebuild.within(runner.manager, ds, (rebuild) => rebuild.write(runner.manager, rows));
+    await MatchTableRebuild.within(runner.manager, ds, (rebuild) => rebuild.write(rows));
   } finally {
     await runner.rollbackTransaction();
     await runner.release();
@@ -287,7 +287,7 @@ export async function persistScenario(
         `the trigger functions). The first figure is the full re-match's writer, MatchTableRebuild: it locks matches ` +
         `against other writers, creates a new table without indexes in a transaction of its own on a second ` +
         `connection, copies the rows in (binary COPY statements of 5,000 rows sent back to back; new proposals ` +
-        `queued in match_proposal_outbox in the run's transaction; over a stored store the rows would be staged and ` +
+        `queued in match_proposal_outbox in the run's transaction, as one entry that names their creation time; over a stored store the rows would be staged and ` +
         `merged with their stored rows by one hash join per category), carries the stored rows it did not rewrite ` +
         `over (none here), commits the new table, builds its indexes (four, one of them partial and built on the empty table) two at a time on two connections, and ` +
         `swaps it in by the run's transaction (incoming foreign keys and triggers re-created, ANALYZE). Its cost follows the size of the whole store, not the rows that changed: it is the writer of a ` +
@@ -305,7 +305,7 @@ export async function persistScenario(
             `(${triggers.join(', ')}) queue each statement's new proposed matches as one match_proposal_outbox ` +
             `row in the same transaction (the rank-floor and stream-reference triggers stand aside for the matcher's ` +
             `writes), and the worker delivers them after the commit, one notification per officer and own stream ` +
-            `(the "deferred" row, after the rebuild's write). The diagnostic row writes the upsertPairs rows with the ` +
+            `(the "deferred" row: the rebuild's entry, after its write). The diagnostic row writes the upsertPairs rows with the ` +
             `triggers switched off inside the transaction, to show their share.`
           : ''),
     ],

@@ -242,7 +242,7 @@ describe('full re-match rebuilds the matches table', () => {
     expect(analyzed).toBe(true);
   });
 
-  it('copies new rows into an empty store, frozen, and queues every one of them for notification', async () => {
+  it('copies new rows into an empty store, frozen, and queues them for notification by their creation time', async () => {
     const pairs: ScoredPair[] = Array.from({ length: 12 }, (_, i) =>
       co2Pair(
         `0192f3a4-7b1c-7d2e-8f30-a1b2c3d4e5${String(i).padStart(2, '0')}`,
@@ -260,26 +260,31 @@ describe('full re-match rebuilds the matches table', () => {
           // Two statements of 5 rows and one of 2.
           const chunks = [0, 5, 10].map((at) => newPairsCopy(pairs.slice(at, at + 5)));
           const copies = watchConnection(rebuild.writer);
-          const outbox = watchConnection(m);
-          expect(await rebuild.writeEncoded(m, 'co2', chunks)).toBe(12);
+          const run = watchConnection(m);
+          expect(await rebuild.writeEncoded('co2', chunks)).toBe(12);
           copies.stop();
-          outbox.stop();
-          // Each COPY and each outbox insert went out once the one before had finished.
-          expect([copies.queries, copies.overlapping, outbox.queries, outbox.overlapping]).toEqual([
-            3, 0, 3, 0,
-          ]);
-          // The rows are written on the rebuild's own connection; the outbox in the run's transaction.
+          run.stop();
+          // Each COPY went out once the one before had finished; nothing was queued per statement.
+          expect([copies.queries, copies.overlapping, run.queries]).toEqual([3, 0, 0]);
+          // The rows are written on the rebuild's own connection, all created at its transaction's time.
           const rows = (await rebuild.writer.query(
-            `SELECT id, supply_stream_id, score, flag_mask, status FROM matches_rebuilt ORDER BY supply_stream_id`,
-          )) as { id: string; supply_stream_id: string; score: number; flag_mask: number; status: string }[];
+            `SELECT id, supply_stream_id, score, flag_mask, status, created_at::text AS created
+             FROM matches_rebuilt ORDER BY supply_stream_id`,
+          )) as {
+            id: string;
+            supply_stream_id: string;
+            score: number;
+            flag_mask: number;
+            status: string;
+            created: string;
+          }[];
           expect(
             rows.map((r) => [r.supply_stream_id, r.score, flagsFromMask(r.flag_mask), r.status]),
           ).toEqual(pairs.map((p) => [p.supplyId, p.score, p.flags, 'proposed']));
-          const queued = (await m.query(`SELECT match_ids FROM match_proposal_outbox ORDER BY id`)) as {
-            match_ids: string[];
+          const [{ fillAt }] = (await rebuild.writer.query(`SELECT now()::text AS "fillAt"`)) as {
+            fillAt: string;
           }[];
-          expect(queued.map((q) => q.match_ids.length)).toEqual([5, 5, 2]);
-          expect(queued.flatMap((q) => q.match_ids).sort()).toEqual(rows.map((r) => r.id).sort());
+          expect(new Set(rows.map((r) => r.created))).toEqual(new Set([fillAt]));
           // Copied frozen: every page of the new table is all-visible already (ANALYZE counts them).
           await rebuild.writer.query(`ANALYZE matches_rebuilt`);
           const [pages] = (await rebuild.writer.query(
@@ -287,6 +292,16 @@ describe('full re-match rebuilds the matches table', () => {
           )) as { relpages: number; relallvisible: number }[];
           expect(pages.relpages).toBeGreaterThan(0);
           expect(pages.relallvisible).toBe(pages.relpages);
+          // The swap queues them in the run's transaction as one entry that names their creation time.
+          expect(await m.query(`SELECT count(*)::int AS n FROM match_proposal_outbox`)).toEqual([{ n: 0 }]);
+          await rebuild.finish(m);
+          expect(
+            await m.query(
+              `SELECT match_ids, run_created_at::text AS at,
+                 (SELECT count(*)::int FROM matches WHERE created_at = o.run_created_at) AS rows
+               FROM match_proposal_outbox o`,
+            ),
+          ).toEqual([{ match_ids: null, at: fillAt, rows: 12 }]);
           throw rollback;
         });
       }),
@@ -332,8 +347,8 @@ describe('full re-match rebuilds the matches table', () => {
         await MatchTableRebuild.within(m, db, async (rebuild) => {
           const w = rebuild.writer;
           // Staged, not written yet: nothing in the new table until the merge.
-          expect(await rebuild.write(m, [same, older, ...fresh.slice(0, 10)])).toBe(0);
-          expect(await rebuild.write(m, [expired, ...fresh.slice(10)])).toBe(0);
+          expect(await rebuild.write([same, older, ...fresh.slice(0, 10)])).toBe(0);
+          expect(await rebuild.write([expired, ...fresh.slice(10)])).toBe(0);
           expect(await w.query(`SELECT count(*)::int AS n FROM matches_rebuilt`)).toEqual([{ n: 0 }]);
           // New rows and the two that changed (a score, an expired row proposed again).
           expect(await rebuild.mergeStaged('co2')).toBe(fresh.length + 2);

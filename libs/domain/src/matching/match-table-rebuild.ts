@@ -42,6 +42,10 @@ export class MatchTableRebuild {
   private readonly storeWasEmpty: boolean;
   /** Rows merged in new (not stored before): queued for notification by swap(). */
   private freshMerged = 0;
+  /** Rows copied into an empty store: queued for notification by swap(), by their creation time. */
+  private copied = 0;
+  /** The fill's transaction time: the creation time of the rows copied in (their column default). */
+  private fillAt = '';
   /** The second connection buildIndexes() builds on, once taken. */
   private builder: QueryRunner | null = null;
   /** The old table's indexes, triggers and references, read by within() for the builds and swap(). */
@@ -90,6 +94,7 @@ export class MatchTableRebuild {
     try {
       await fill.connect();
       await fill.startTransaction();
+      [{ at: rebuild.fillAt }] = (await fill.query(`SELECT now()::text AS at`)) as { at: string }[];
       // Hash joins over a category's rows (the merges and anti-joins below).
       await fill.query(`SET LOCAL work_mem = '256MB'`);
       // A category's merge grows with the store (8 s for 1.7 million rows on a slow 2-core machine);
@@ -136,21 +141,25 @@ export class MatchTableRebuild {
 
   /**
    * Writes kept pairs of one category (write() or writeEncoded(), then mergeStaged() once all of them
-   * are in): into an empty store they are new proposals, copied into the new table and queued for
-   * notification as an insert into matches would (the outbox trigger); otherwise they are copied into
+   * are in): into an empty store they are new proposals, copied into the new table (swap() queues them
+   * for notification, all at once by their creation time); otherwise they are copied into
    * the category's staging table and merged with their stored rows by mergeStaged(). Returns the rows
    * written that are new or changed (what upsertPairs reports): those copied in, or 0 when staged.
    */
-  async write(m: EntityManager, pairs: readonly ScoredPair[]): Promise<number> {
+  async write(pairs: readonly ScoredPair[]): Promise<number> {
     if (pairs.length === 0) return 0;
     // A write call holds one category's pairs.
-    return this.writeEncoded(m, pairs[0].category, copyChunks(pairs, PIPELINED_STATEMENT_ROWS));
+    return this.writeEncoded(pairs[0].category, copyChunks(pairs, PIPELINED_STATEMENT_ROWS));
   }
 
   /** write() of one category's pairs already encoded (copyChunks, by a scoring thread). */
-  async writeEncoded(m: EntityManager, category: string, chunks: Iterable<unknown[]>): Promise<number> {
+  async writeEncoded(category: string, chunks: Iterable<unknown[]>): Promise<number> {
     // The fill's transaction created the new table: its rows may go in frozen (see copyPairs).
-    if (this.storeWasEmpty) return copyPairs(this.fill, NEXT, chunks, { outbox: m, freeze: true });
+    if (this.storeWasEmpty) {
+      const copied = await copyPairs(this.fill, NEXT, chunks, { freeze: true });
+      this.copied += copied;
+      return copied;
+    }
     const table = stagingTable(category);
     if (!this.staged.has(category)) {
       // Unlogged: it lives only until mergeStaged() drops it, in this transaction.
@@ -161,7 +170,7 @@ export class MatchTableRebuild {
       await this.fill.query(runConstantDefaultsSql(table));
       this.staged.add(category);
     }
-    await copyPairs(this.fill, table, chunks, { outbox: null, freeze: false });
+    await copyPairs(this.fill, table, chunks, { freeze: false });
     return 0;
   }
 
@@ -291,6 +300,14 @@ export class MatchTableRebuild {
   async swap(m: EntityManager): Promise<void> {
     const schema = this.schema;
     if (!schema) throw new Error('the new table has no indexes yet: buildIndexes() comes first');
+    if (this.copied > 0) {
+      // Every row the run copied in, queued as one entry: as the matches_notify_new trigger queues an
+      // insert into matches, but without 3.6 million ids written here and probed at delivery (the fill
+      // created them all at its transaction's time; nothing else writes matches before the swap).
+      await m.query(`INSERT INTO match_proposal_outbox (run_created_at) VALUES ($1::timestamptz)`, [
+        this.fillAt,
+      ]);
+    }
     if (this.freshMerged > 0) {
       // As the matches_notify_new trigger does for an insert into matches: new proposals wait in the outbox.
       await m.query(
@@ -522,9 +539,9 @@ const MERGE_STAGED = (table: string) => {
 
 /**
  * Copies pairs (copyChunks: [copy data, ids]) into `table` (the new table or a staging table) on the
- * fill's connection, and when `outbox` is given queues them there for notification as an insert into
- * matches would (the outbox trigger); returns the rows copied. The COPY statements go out one after
- * the other as they are encoded (StatementChain), as do the outbox inserts.
+ * fill's connection; returns the rows copied. The COPY statements go out one after the other as they
+ * are encoded (StatementChain). (The chunks' ids are the rows' own, already in the data: the new rows
+ * are queued for notification by their creation time, see swap.)
  *
  * With `freeze` (the new table), the rows go in frozen and the pages marked all-visible (COPY FREEZE,
  * allowed because the fill's transaction created the table and holds no older snapshot): nobody else
@@ -537,13 +554,12 @@ async function copyPairs(
   fill: QueryRunner,
   table: string,
   chunks: Iterable<unknown[]>,
-  { outbox, freeze }: { outbox: EntityManager | null; freeze: boolean },
+  { freeze }: { freeze: boolean },
 ): Promise<number> {
   const client = (await fill.connect()) as PoolClient;
   const sql = `COPY ${table} (${COPIED_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary${freeze ? ', FREEZE' : ''})`;
   const copies = new StatementChain<number>();
-  const queued = new StatementChain<unknown>();
-  for (const [data, ids] of chunks) {
+  for (const [data] of chunks) {
     copies.add(
       () =>
         new Promise<number>((resolve, reject) => {
@@ -553,19 +569,12 @@ async function copyPairs(
           copy.end(data as Buffer);
         }),
     );
-    if (outbox) {
-      queued.add(() =>
-        outbox.query(`INSERT INTO match_proposal_outbox (match_ids) VALUES ($1::uuid[])`, [ids]),
-      );
-    }
     // Let the connection send it before the next chunk is encoded.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  // Both settle before this returns, so no statement is left in flight behind an error.
-  const [copied, notified] = await Promise.allSettled([copies.results(), queued.results()]);
-  if (copied.status === 'rejected') throw copied.reason;
-  if (notified.status === 'rejected') throw notified.reason;
-  return copied.value.reduce((a, b) => a + b, 0);
+  // Every statement settles before this returns, so none is left in flight behind an error.
+  const copied = await copies.results();
+  return copied.reduce((a, b) => a + b, 0);
 }
 
 interface IndexDef {

@@ -763,7 +763,7 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
-        take: (pairs) => writes.add(() => rebuild.write(m, pairs)),
+        take: (pairs) => writes.add(() => rebuild.write(pairs)),
       });
       const { kept, handedOver } = result;
       addTotals(totals, result.qualifying, result.scored, kept.length);
@@ -771,7 +771,7 @@ export class MatchingService {
       writes.add(async () => {
         // The kept pairs not written yet go in first: then the stored rows the run has not rewritten
         // are exactly those outside the kept set. (write() encodes one statement at a time.)
-        const count = await rebuild.write(m, kept.slice(handedOver));
+        const count = await rebuild.write(kept.slice(handedOver));
         return (
           count +
           (await this.reconcileCategory(m, category, ids, run, (extra) => {
@@ -813,7 +813,7 @@ export class MatchingService {
         const result = await pool.match(category, ofCategory, job, {
           rows: (chunks) =>
             writes.add(async () => {
-              const written = await rebuild.writeEncoded(m, category, chunks);
+              const written = await rebuild.writeEncoded(category, chunks);
               pool.written(category, chunks.length);
               return written;
             }),

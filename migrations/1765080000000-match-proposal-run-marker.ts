@@ -1,0 +1,91 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * A full re-match into an empty store queues its new proposals as one outbox row that names the
+ * run's creation time (`run_created_at`: every match created then) instead of their ids: at 100,000
+ * streams that was 713 rows of 5,000 ids (57 MB of uuid[] written inside the run, about 1 s of a
+ * Postgres backend), and delivering them unnested 3.6 million ids into one array and probed it per
+ * match (12 s of one backend after the run, against 5.7 s for the same digest selected by time).
+ * digest_queued_proposals() digests both kinds in one pass, so a stream still gets one item per
+ * delivery, and reads the matches at delivery time as digest_match_proposals() does.
+ */
+export class MatchProposalRunMarker1765080000000 implements MigrationInterface {
+  name = 'MatchProposalRunMarker1765080000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ALTER TABLE match_proposal_outbox
+        ALTER COLUMN match_ids DROP NOT NULL,
+        ADD COLUMN run_created_at timestamptz,
+        ADD CONSTRAINT match_proposal_outbox_one_kind CHECK ((match_ids IS NULL) <> (run_created_at IS NULL))`);
+    // The ids' own path when no run is queued (an index probe per id); otherwise one scan of matches
+    // for the runs' rows, with the ids' rows added (those a run created too left out: once each).
+    await q.query(`
+      CREATE FUNCTION digest_queued_proposals(ids uuid[], run_created_ats timestamptz[]) RETURNS integer
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        written integer;
+      BEGIN
+        IF coalesce(cardinality(run_created_ats), 0) = 0 THEN
+          RETURN CASE WHEN coalesce(cardinality(ids), 0) = 0 THEN 0 ELSE digest_match_proposals(ids) END;
+        END IF;
+        WITH fresh AS (
+          SELECT n.id, n.supply_stream_id, n.demand_stream_id, n.category FROM matches n
+          WHERE n.created_at = ANY (run_created_ats) AND n.status = 'proposed' AND n.qualifies
+          UNION ALL
+          SELECT n.id, n.supply_stream_id, n.demand_stream_id, n.category FROM matches n
+          WHERE n.id = ANY (coalesce(ids, '{}')) AND n.status = 'proposed' AND n.qualifies
+            AND NOT (n.created_at = ANY (run_created_ats))
+        ), sides AS MATERIALIZED (
+          SELECT side.own_id, side.other_id, n.id AS match_id, n.category
+          FROM fresh n
+          CROSS JOIN LATERAL (VALUES (n.supply_stream_id, n.demand_stream_id),
+                                     (n.demand_stream_id, n.supply_stream_id)) AS side(own_id, other_id)
+        ), grouped AS (
+          SELECT own_id, count(*)::int AS n, min(category) AS category FROM sides GROUP BY own_id
+        ), notices AS (
+          SELECT g.own_id, g.n, g.category, s.match_id, s.other_id
+          FROM grouped g LEFT JOIN sides s ON g.n = 1 AND s.own_id = g.own_id
+        )
+        INSERT INTO notifications (user_id, kind, match_id, stream_id, message, data)
+        SELECT u.id,
+               CASE WHEN x.n = 1 THEN 'match_proposed' ELSE 'matches_proposed' END,
+               x.match_id, own.id,
+               CASE WHEN x.n = 1
+                 THEN format('New %s match for your %s stream "%s": a %s in %s (%s)', x.category, own.direction,
+                             own.title, other.direction, osite.municipality, osite.region)
+                 ELSE format('%s new %s matches for your %s stream "%s"', x.n, x.category, own.direction, own.title)
+               END,
+               CASE WHEN x.n = 1
+                 THEN jsonb_build_object('category', x.category, 'ownStreamId', own.id, 'ownDirection', own.direction,
+                        'counterpart', jsonb_build_object('direction', other.direction, 'category', other.category,
+                          'region', osite.region, 'municipality', osite.municipality))
+                 ELSE jsonb_build_object('category', x.category, 'ownStreamId', own.id, 'ownDirection', own.direction,
+                        'count', x.n)
+               END
+        FROM notices x
+        JOIN streams own ON own.id = x.own_id
+        LEFT JOIN streams other ON other.id = x.other_id
+        LEFT JOIN sites osite ON osite.id = other.site_id
+        JOIN users u ON u.company_id = own.company_id AND u.role = 'officer' AND u.disabled_at IS NULL;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        RETURN written;
+      END $$`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION digest_queued_proposals(uuid[], timestamptz[])`);
+    // A queued run's rows by id again, as the outbox held them before.
+    await q.query(`
+      INSERT INTO match_proposal_outbox (match_ids)
+      SELECT array_agg(n.id) FROM match_proposal_outbox o JOIN matches n ON n.created_at = o.run_created_at
+      WHERE o.run_created_at IS NOT NULL
+      HAVING count(*) > 0`);
+    await q.query(`DELETE FROM match_proposal_outbox WHERE run_created_at IS NOT NULL`);
+    await q.query(`
+      ALTER TABLE match_proposal_outbox
+        DROP CONSTRAINT match_proposal_outbox_one_kind,
+        DROP COLUMN run_created_at,
+        ALTER COLUMN match_ids SET NOT NULL`);
+  }
+}
