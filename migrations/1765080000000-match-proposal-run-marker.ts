@@ -19,7 +19,9 @@ export class MatchProposalRunMarker1765080000000 implements MigrationInterface {
         ADD COLUMN run_created_at timestamptz,
         ADD CONSTRAINT match_proposal_outbox_one_kind CHECK ((match_ids IS NULL) <> (run_created_at IS NULL))`);
     // The ids' own path when no run is queued (an index probe per id); otherwise one scan of matches
-    // for the runs' rows, with the ids' rows added (those a run created too left out: once each).
+    // for the runs' rows, with the ids' rows added (those a run created too left out: once each). From
+    // `sides` on, the statement is migration 1765000000000's digest as written there (a migration keeps
+    // its SQL as it ran): the same items, texts and data.
     await q.query(`
       CREATE FUNCTION digest_queued_proposals(ids uuid[], run_created_ats timestamptz[]) RETURNS integer
       LANGUAGE plpgsql AS $$
