@@ -107,7 +107,7 @@ export class MatchesService {
     // company's, so each of its matches is theirs): the page is read off the stream's own side of the
     // pair key, without list()'s company filter.
     const own = stream.direction === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
-    const matches = await this.page(principal, [`m.${own} = $1`], [streamId], page, pageSize);
+    const matches = await this.page(principal, [`m.${own} = $1`], [streamId], page, pageSize, true);
     if (!explainRejections) return matches;
     const rejections = await this.rejections.nearestRejections(streamId);
     // The candidates are other companies' streams, as anonymous as a counterpart: an officer gets the
@@ -138,22 +138,34 @@ export class MatchesService {
       params.push(filters.status);
       where.push(`m.status = $${params.length}`);
     }
-    return this.page(principal, where, params, filters.page, filters.pageSize);
+    return this.page(principal, where, params, filters.page, filters.pageSize, principal.role === 'officer');
   }
 
-  /** One page of the matches that are listed (see LISTED) and meet `where`, best first, with the total. */
+  /**
+   * One page of the matches that are listed (see LISTED) and meet `where`, best first, with the total.
+   * A `scoped` list (a stream's or a company's, read by index) counts in the same pass, a window over the
+   * rows it sorts anyway. Staff's list of every match sorts only a page's worth (a top-N sort) and counts
+   * apart: at 3.6 million matches 0.42 s, where the window sorted every row to count them (2.7 s).
+   */
   private async page(
     principal: Principal,
     where: string[],
     params: unknown[],
     page: number,
     pageSize: number,
+    scoped: boolean,
   ): Promise<Page<unknown>> {
     const conditions = [...LISTED, ...where].map((w) => `(${w})`).join(' AND ');
+    const order = (t: string) =>
+      `ORDER BY ${t}.score DESC, ${t}.energy_saved_mwh DESC, ${t}.route_km, ${t}.supply_stream_id, ${t}.demand_stream_id`;
+    const limit = `LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
     const rows = (await this.db.query(
-      `SELECT m.*, count(*) OVER () AS total FROM matches m WHERE ${conditions}
-       ORDER BY m.score DESC, m.energy_saved_mwh DESC, m.route_km, m.supply_stream_id, m.demand_stream_id
-       LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      scoped
+        ? `SELECT m.*, count(*) OVER () AS total FROM matches m WHERE ${conditions} ${order('m')} ${limit}`
+        : `SELECT p.*, c.total
+           FROM (SELECT m.* FROM matches m WHERE ${conditions} ${order('m')} ${limit}) p
+           CROSS JOIN (SELECT count(*) AS total FROM matches m WHERE ${conditions}) c
+           ${order('p')}`,
       [...params, pageSize, (page - 1) * pageSize],
     )) as MatchRow[];
     const sides = await this.sides(rows.flatMap((r) => [r.supply_stream_id, r.demand_stream_id]));
