@@ -11,6 +11,7 @@ import {
   StreamRow,
   toMatchable,
 } from '@symbiose/domain';
+import { heatStream } from '@symbiose/domain/matching/matchable-stream.builder';
 import { DataSource } from 'typeorm';
 import { isolatedConfig, obliterateQueues, startWorker } from '../support/worker-harness';
 import {
@@ -143,6 +144,48 @@ describe('ScoringPool', () => {
     }
   });
 
+  it("sends each statement's data in memory it takes back once written, and every kept pair once", async () => {
+    // Ten heat supplies and ten demands within reach of each other: 100 pairs, a few statements each way.
+    const streams = Array.from({ length: 20 }, (_, i) =>
+      heatStream(i + 1, i % 2 === 0 ? 'supply' : 'demand', 51.05 + i * 0.001, 3.72, 10_000 + 500 * i),
+    );
+    const pool = new ScoringPool(1);
+    const sent: Buffer[] = [];
+    const ids = new Set<string>();
+    try {
+      const result = await pool.match(
+        'heat',
+        streams,
+        { k: 4, batch: 1, rowsPerStatement: 3, chunksAhead: 1 },
+        {
+          rows: (chunks) => {
+            for (const chunk of chunks) {
+              expect(chunk).toHaveLength(1); // the data only: the rows' ids are in it
+              const data = chunk[0] as Buffer;
+              for (const id of rowIds(data)) ids.add(id);
+              sent.push(data);
+            }
+            // Written (as the run's writer would, later): the memory goes back and is unusable here.
+            setImmediate(() => {
+              pool.written(
+                'heat',
+                chunks.length,
+                chunks.map(([data]) => (data as Buffer).buffer as ArrayBuffer),
+              );
+              for (const [data] of chunks) expect((data as Buffer).byteLength).toBe(0);
+            });
+          },
+          progress: () => undefined,
+        },
+      );
+      expect(result.kept).toBeGreaterThan(20);
+      expect(ids.size).toBe(result.kept);
+      expect(sent.length).toBeGreaterThan(result.kept / 3);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('gives floors only of a category it scored', async () => {
     const pool = new ScoringPool(1);
     try {
@@ -161,3 +204,18 @@ describe('ScoringPool', () => {
     }
   });
 });
+
+/** The ids of the rows of one binary COPY statement's data (the first field of each row). */
+function rowIds(data: Buffer): string[] {
+  const ids: string[] = [];
+  let o = 19; // the signature, flags and header extension length
+  for (let fields = data.readInt16BE(o); fields !== -1; fields = data.readInt16BE(o)) {
+    o += 2;
+    for (let f = 0; f < fields; f++) {
+      const length = data.readInt32BE(o);
+      if (f === 0) ids.push(data.subarray(o + 4, o + 4 + length).toString('hex'));
+      o += 4 + Math.max(length, 0);
+    }
+  }
+  return ids;
+}

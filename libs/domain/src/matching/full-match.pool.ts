@@ -107,9 +107,14 @@ export class ScoringPool {
     return this.threads.map((t) => t.worker.resourceLimits ?? {});
   }
 
-  /** The writer has written `chunks` statements of the category: its thread may send more. */
-  written(category: string, chunks: number): void {
-    this.owner.get(category)?.worker.postMessage({ kind: 'written', chunks } satisfies ToScoringThread);
+  /**
+   * The writer has written `chunks` statements of the category: its thread may send more, in the memory
+   * of `buffers` (the statements' data, handed back: no longer usable here).
+   */
+  written(category: string, chunks: number, buffers: ArrayBuffer[] = []): void {
+    this.owner
+      .get(category)
+      ?.worker.postMessage({ kind: 'written', chunks, buffers } satisfies ToScoringThread, buffers);
   }
 
   /**

@@ -2,8 +2,9 @@
  * Entry point of a full re-match's scoring thread (started by ScoringPool, full-match.pool.ts):
  * matchFromScratch of one category at a time, off the worker's event loop, so the categories are
  * scored side by side while the main thread feeds Postgres. Kept pairs go back already encoded as the
- * writer's COPY statements (copyChunks); a category's kept pairs stay here until the main thread
- * has read the stored rows the run did not rewrite and asks for the category's stored floors.
+ * writer's COPY statements (copyChunks' data, in memory the main thread hands back once written); a
+ * category's kept pairs stay here until the main thread has read the stored rows the run did not
+ * rewrite and asks for the category's stored floors.
  */
 import { parentPort } from 'node:worker_threads';
 import { scoreFromScratch } from './full-match';
@@ -26,8 +27,8 @@ export interface MatchCategoryRequest {
 
 export type ToScoringThread =
   | MatchCategoryRequest
-  /** The main thread has written this many of the thread's statements. */
-  | { kind: 'written'; chunks: number }
+  /** The main thread has written this many of the thread's statements; their memory comes back. */
+  | { kind: 'written'; chunks: number; buffers: ArrayBuffer[] }
   /** The category's floors over its kept pairs and `extra` (acted-on pairs that still qualify). */
   | { kind: 'floors'; category: string; streamIds: string[]; extra: ScoredPair[] };
 
@@ -52,6 +53,23 @@ const keptByCategory = new Map<string, { kept: StoredPairs; k: number }>();
 let chunksInFlight = 0;
 let chunksAhead = Infinity;
 let waiting: (() => void)[] = [];
+/**
+ * Memory of statements written, for the next ones. A new buffer per statement (1.2 MB for 5,000 rows)
+ * became external memory of the main thread once sent, which V8 reclaims only by a full collection of
+ * its heap (the state of every stream): the main thread ran one every second or so while a run over a
+ * stored store waited for its merges, each marking its 160 MB for nothing.
+ */
+const spare: ArrayBuffer[] = [];
+/** Spare buffers kept at most (beyond them, returned memory is let go). */
+const SPARE_MAX = 64;
+
+/** A buffer of exactly `bytes` in spare memory when some is large enough, else in new memory (5 % over). */
+function allocate(bytes: number): Buffer {
+  for (let i = spare.length - 1; i >= 0; i--) {
+    if (spare[i].byteLength >= bytes) return Buffer.from(spare.splice(i, 1)[0], 0, bytes);
+  }
+  return Buffer.from(new ArrayBuffer(Math.ceil(bytes * 1.05)), 0, bytes);
+}
 
 const toMain = port;
 const send = (message: FromScoringThread) => toMain.postMessage(message);
@@ -64,18 +82,10 @@ function sendRows(
   to: number,
   r: MatchCategoryRequest,
 ): void {
-  const chunks = [...storedCopyChunks(kept, r.rowsPerStatement, from, to)];
+  // The data only (the rows' ids are in it); its memory moves to the main thread instead of being copied.
+  const chunks = [...storedCopyChunks(kept, r.rowsPerStatement, from, to, allocate)].map(([data]) => [data]);
   chunksInFlight += chunks.length;
-  // The encoded buffers move to the main thread instead of being copied: those with a memory block of
-  // their own (a small Buffer shares Node's pool with others and is copied).
-  const transfer: ArrayBuffer[] = [];
-  for (const chunk of chunks) {
-    for (const v of chunk) {
-      if (v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) {
-        transfer.push(v.buffer as ArrayBuffer);
-      }
-    }
-  }
+  const transfer = chunks.map(([data]) => (data as Buffer).buffer as ArrayBuffer);
   toMain.postMessage({ kind: 'rows', category, chunks } satisfies FromScoringThread, transfer);
 }
 
@@ -129,6 +139,7 @@ port.on('message', (message: ToScoringThread) => {
     else if (message.kind === 'floors') floors(message.category, message.streamIds, message.extra);
     else {
       chunksInFlight -= message.chunks;
+      for (const buffer of message.buffers) if (spare.length < SPARE_MAX) spare.push(buffer);
       const resume = waiting;
       waiting = [];
       for (const r of resume) r();

@@ -814,7 +814,12 @@ export class MatchingService {
           rows: (chunks) =>
             writes.add(async () => {
               const written = await rebuild.writeEncoded(category, chunks);
-              pool.written(category, chunks.length);
+              // Copied: the statements' memory goes back to the thread for the next ones.
+              pool.written(
+                category,
+                chunks.length,
+                chunks.map(([data]) => (data as Buffer).buffer as ArrayBuffer),
+              );
               return written;
             }),
           // Its failure is the run's, thrown by progress.settled() below.

@@ -146,13 +146,15 @@ export function newPairsCopy(pairs: readonly ScoredPair[]): unknown[] {
 /**
  * newPairsCopy of the pairs at positions from … to of `pairs` (slots of a PairStore), read from the
  * store's arrays: each stream id is parsed once per store, not once per row. `ids`: the new rows' ids
- * (uuidV7Array of to - from), new ones unless given.
+ * (uuidV7Array of to - from), new ones unless given. `allocate` gives the data's buffer (of exactly
+ * the bytes asked for; a scoring thread reuses the memory of the chunks already written).
  */
 export function storedPairsCopy(
   pairs: StoredPairs,
   from = 0,
   to = pairs.length,
   ids: Buffer = uuidV7Array(to - from),
+  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
 ): unknown[] {
   const { store, slots } = pairs;
   const categoryField = store.categories.values.map(textField);
@@ -171,7 +173,8 @@ export function storedPairsCopy(
       unitField[codes[at + BYTE_UNIT]].length +
       modeField[codes[at + BYTE_MODE]].length;
   }
-  const buf = Buffer.allocUnsafe(bytes);
+  const buf = allocate(bytes);
+  if (buf.length !== bytes) throw new Error(`a buffer of ${buf.length} bytes where ${bytes} were asked for`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let o = COPY_HEADER.copy(buf, 0);
   let idAt = 20 + 4; // the first id's bytes in the uuid[] (array header, then length and bytes per id)
@@ -251,15 +254,20 @@ export function copyChunks(pairs: readonly ScoredPair[], rowsPerStatement: numbe
   return storedCopyChunks(allSlots(PairStore.of(pairs)), rowsPerStatement);
 }
 
-/** storedPairsCopy of positions from … to in chunks of `rowsPerStatement` rows, each encoded when asked for. */
+/**
+ * storedPairsCopy of positions from … to in chunks of `rowsPerStatement` rows, each encoded when asked
+ * for (its data in a buffer from `allocate`).
+ */
 export function* storedCopyChunks(
   pairs: StoredPairs,
   rowsPerStatement: number,
   from = 0,
   to = pairs.length,
+  allocate?: (bytes: number) => Buffer,
 ): Iterable<unknown[]> {
   for (let i = from; i < to; i += rowsPerStatement) {
-    yield storedPairsCopy(pairs, i, Math.min(i + rowsPerStatement, to));
+    const end = Math.min(i + rowsPerStatement, to);
+    yield storedPairsCopy(pairs, i, end, uuidV7Array(end - i), allocate);
   }
 }
 
