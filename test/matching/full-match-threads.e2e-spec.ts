@@ -11,6 +11,7 @@ import {
   StreamRow,
   toMatchable,
 } from '@symbiose/domain';
+import { copyRowStarts } from '@symbiose/domain/matching/binary-copy.reader';
 import { heatStream } from '@symbiose/domain/matching/matchable-stream.builder';
 import { DataSource } from 'typeorm';
 import { isolatedConfig, obliterateQueues, startWorker } from '../support/worker-harness';
@@ -162,7 +163,8 @@ describe('ScoringPool', () => {
             for (const chunk of chunks) {
               expect(chunk).toHaveLength(1); // the data only: the rows' ids are in it
               const data = chunk[0] as Buffer;
-              for (const id of rowIds(data)) ids.add(id);
+              for (const row of copyRowStarts(data))
+                ids.add(data.subarray(row + 6, row + 22).toString('hex'));
               sent.push(data);
             }
             // Written (as the run's writer would, later): the memory goes back and is unusable here.
@@ -204,18 +206,3 @@ describe('ScoringPool', () => {
     }
   });
 });
-
-/** The ids of the rows of one binary COPY statement's data (the first field of each row). */
-function rowIds(data: Buffer): string[] {
-  const ids: string[] = [];
-  let o = 19; // the signature, flags and header extension length
-  for (let fields = data.readInt16BE(o); fields !== -1; fields = data.readInt16BE(o)) {
-    o += 2;
-    for (let f = 0; f < fields; f++) {
-      const length = data.readInt32BE(o);
-      if (f === 0) ids.push(data.subarray(o + 4, o + 4 + length).toString('hex'));
-      o += 4 + Math.max(length, 0);
-    }
-  }
-  return ids;
-}

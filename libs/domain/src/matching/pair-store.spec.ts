@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { FLAGS } from '@symbiose/engine';
+import { copyRowStarts } from './binary-copy.reader';
 import type { ScoredPair } from './matching.types';
 import { newPairsCopy, storedPairsCopy } from './pair-columns';
 import {
@@ -97,12 +98,11 @@ describe('PairStore', () => {
           // newPairsCopy makes its own ids (uuid[] element i at 24 + 20i): ours go in their place, each
           // row's first field (its length at row + 2, its bytes from row + 6).
           const patched = Buffer.from(expected);
-          let row = 19;
-          for (let i = 0; i < slots.length; i++) {
+          const rows = copyRowStarts(expected);
+          rows.forEach((row, i) => {
             expect(expected.subarray(row + 6, row + 22)).toEqual(fresh.subarray(24 + 20 * i, 40 + 20 * i));
             ids.copy(patched, row + 6, 24 + 20 * i, 40 + 20 * i);
-            row += rowBytes(expected, row);
-          }
+          });
           expect(data).toEqual(patched);
         },
       ),
@@ -129,11 +129,3 @@ describe('PairStore', () => {
     });
   });
 });
-
-/** Bytes of the binary COPY row that starts at `start` (its field count), by walking its fields. */
-function rowBytes(data: Buffer, start: number): number {
-  const fields = data.readInt16BE(start);
-  let o = start + 2;
-  for (let f = 0; f < fields; f++) o += 4 + data.readInt32BE(o);
-  return o - start;
-}
