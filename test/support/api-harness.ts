@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@symbiose/core';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { testConfig } from '../setup/test-env';
@@ -13,10 +14,16 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** Boots the real API (Fastify, real Postgres and Redis) on an ephemeral port. */
-export async function startApi(overrides: Record<string, string> = {}): Promise<ApiHarness> {
+/**
+ * Boots the real API (Fastify, real Postgres and Redis) on an ephemeral port; silent unless given a
+ * `logDestination` (its logs, at the config's LOG_LEVEL).
+ */
+export async function startApi(
+  overrides: Record<string, string> = {},
+  { logDestination }: { logDestination?: DestinationStream } = {},
+): Promise<ApiHarness> {
   const config = testConfig(overrides);
-  const app = await createApiApp(config, { logger: false });
+  const app = await createApiApp(config, logDestination ? { logDestination } : { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {

@@ -6,6 +6,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule, createApiMetrics, QueueModule } from '@symbiose/core';
 import { DatabaseModule } from '@symbiose/domain';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AllocationApiModule } from './allocation/allocation.module';
 import { AuthGuard } from './auth/auth.guard';
 import { DeliveriesApiModule } from './deliveries/deliveries.module';
@@ -20,11 +21,12 @@ import { ReportsApiModule } from './reports/reports.module';
 import { StreamsApiModule } from './streams/streams.module';
 
 export class ApiModule {
-  static forRoot(config: AppConfig) {
+  /** `logDestination`: where the logs go instead of stdout (a test reading them). */
+  static forRoot(config: AppConfig, logDestination?: DestinationStream) {
     @Module({
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(config, logDestination)),
         DatabaseModule,
         QueueModule,
         TerminusModule.forRoot({ logger: false }),

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ApiMetrics, AppConfig } from '@symbiose/core';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './app.module';
@@ -28,7 +29,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 }
 
 /** Builds the API application (not listening); shared by main.ts, the tests and the OpenAPI script. */
-export async function createApiApp(config: AppConfig, options: { logger?: boolean } = {}) {
+export async function createApiApp(
+  config: AppConfig,
+  options: { logger?: boolean; logDestination?: DestinationStream } = {},
+) {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: true,
@@ -41,10 +45,14 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    logger: options.logger === false ? false : undefined,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, options.logDestination),
+    adapter,
+    {
+      bufferLogs: true,
+      logger: options.logger === false ? false : undefined,
+    },
+  );
   if (options.logger !== false) app.useLogger(app.get(Logger));
   await app.register(helmet, {
     contentSecurityPolicy: {
