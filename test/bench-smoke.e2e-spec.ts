@@ -73,6 +73,11 @@ describe('benchmark harness (smoke)', () => {
         for (const f of s.figures) expect(f.values.every((v) => Number.isFinite(v))).toBe(true);
       }
     }
+    // The product's matcher alone (one core, no writes) next to the naive baseline, at every size.
+    const rematch = run.scenarios.find((s) => s.id === 3)!;
+    expect(
+      rematch.figures.filter((f) => f.name.startsWith('product matcher, compute only')).map((f) => f.name),
+    ).toEqual([expect.stringMatching(/, 300 streams$/), expect.stringMatching(/, 500 streams$/)]);
     const text = readFileSync(output, 'utf8');
     expect(text).toContain('| # | figure | value | baseline | ratio | target |');
     expect(text).toMatch(/Node v\d+/);

@@ -135,7 +135,7 @@ export interface RematchSeries {
   /** Candidate pairs inside the reach boxes, and (when the product matcher ran in-process) what qualified and was kept. */
   /** Pairs inside the supplies' reach boxes, the naive matcher's pairs, and the product's own counts when it ran here. */
   candidatePairs?: { inReach: number; allPairs: number; scored?: number; qualifying?: number; kept?: number };
-  /** The product's matchFromScratch in the bench process (compute only, no database), s per repeat. */
+  /** The product's scoreFromScratch on one core in the bench process (compute only, no database), s per repeat. */
   computeS?: number[];
   /** A further run over the store the last run left (nothing changed since): the production case. */
   overStore?: RematchRun;
@@ -232,7 +232,7 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
     }
     if (s.computeS && s.computeS.length > 0) {
       figures3.push({
-        name: `product matcher, compute only (matchFromScratch in the bench process), ${label}`,
+        name: `product matcher, compute only (scoreFromScratch on one core in the bench process, as each scoring thread runs it), ${label}`,
         unit: 's',
         values: s.computeS,
         baseline: { name: 'naive all-pairs (extrapolated, compute only)', values: naiveS },
