@@ -79,7 +79,6 @@ async function guarded(
   }
 }
 
-/** Copies the streams into the matcher's processed state, when the schema has one (as a full re-match does). */
 /**
  * The product's full matcher on `streams` in this process, compute only and on one core like the naive
  * baseline: scoreFromScratch, as each of the worker's scoring threads runs it on its categories (the
@@ -102,6 +101,7 @@ async function computeOnly(
   return seconds;
 }
 
+/** Copies the streams into the matcher's processed state, when the schema has one (as a full re-match does). */
 async function snapshotMatcherState(ctx: BenchContext): Promise<void> {
   const { rows } = await ctx.db.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns
