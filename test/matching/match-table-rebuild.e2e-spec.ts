@@ -7,6 +7,7 @@ import { CURRENT_FACTOR_SET, ENGINE_VERSION, flagsFromMask } from '@symbiose/eng
 import { newPairsCopy } from '@symbiose/domain/matching/pair-columns';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { createUsers } from '../factories/identity.factories';
 import { pollUntil } from '../support/api-harness';
 import { isolatedConfig, obliterateQueues, startWorker } from '../support/worker-harness';
 import {
@@ -464,6 +465,59 @@ describe('full re-match rebuilds the matches table', () => {
     // Readers wait from the swap's lock to the commit only, a part of the indexes, swap and commit.
     expect(result.exclusiveMs).toBeGreaterThan(0);
     expect(result.exclusiveMs).toBeLessThan(result.swapMs);
+  });
+
+  it("takes the statistics of a reference's column before checking it, so the check is planned on fresh ones", async () => {
+    await matching.fullRematch();
+    const [{ id: matchId }] = (await db.query(`SELECT id FROM matches ORDER BY id LIMIT 1`)) as {
+      id: string;
+    }[];
+    const [user] = await createUsers(db, [{ role: 'coordinator' }]);
+    const nullFraction = async () => {
+      const [row] = (await db.query(
+        `SELECT null_frac FROM pg_stats WHERE tablename = 'notifications' AND attname = 'match_id'`,
+      )) as { null_frac: number }[];
+      return Number(row.null_frac);
+    };
+    // No autovacuum in between: the statistics stay as they were taken until the check.
+    await db.query(`ALTER TABLE notifications SET (autovacuum_enabled = false)`);
+    try {
+      // 200 notifications of a match, counted by ANALYZE; then all but one digested (their match cleared).
+      await db.query(
+        `INSERT INTO notifications (user_id, kind, match_id, message)
+         SELECT $1, 'match_proposed', $2, 'proposed' FROM generate_series(1, 200)`,
+        [user.id, matchId],
+      );
+      await db.query(`ANALYZE notifications`);
+      await db.query(
+        `UPDATE notifications SET match_id = NULL
+         WHERE user_id = $1 AND id <> (SELECT min(id::text)::uuid FROM notifications WHERE user_id = $1)`,
+        [user.id],
+      );
+      const [{ actual }] = (await db.query(
+        `SELECT avg((match_id IS NULL)::int)::float8 AS actual FROM notifications`,
+      )) as { actual: number }[];
+      const stale = await nullFraction();
+      expect(actual).toBeGreaterThan(0.9);
+      expect(stale).toBeLessThan(0.5);
+      const [{ definition }] = (await db.query(
+        `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+         WHERE conname = 'notifications_match_id_fkey'`,
+      )) as { definition: string }[];
+      await db.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_match_id_fkey,
+        ADD CONSTRAINT notifications_match_id_fkey ${definition} NOT VALID`);
+
+      expect(await validateMatchesReferences(db)).toBe(1);
+      expect(await nullFraction()).toBeCloseTo(actual, 3);
+      const [{ valid }] = (await db.query(
+        `SELECT convalidated AS valid FROM pg_constraint WHERE conname = 'notifications_match_id_fkey'`,
+      )) as { valid: boolean }[];
+      expect(valid).toBe(true);
+    } finally {
+      await db.query(`DELETE FROM notifications WHERE user_id = $1`, [user.id]);
+      await db.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+      await db.query(`ALTER TABLE notifications RESET (autovacuum_enabled)`);
+    }
   });
 
   it('waits for a reader that holds matches without waiting for the run, and cancels nothing', async () => {

@@ -645,11 +645,11 @@ export async function analyzeMatches(db: DataSource, lockTimeout = '5s'): Promis
   await withLockTimeout(db, lockTimeout, `ANALYZE matches`);
 }
 
-/** One statement in a transaction of its own that waits at most `lockTimeout` for its locks. */
-async function withLockTimeout(db: DataSource, lockTimeout: string, sql: string): Promise<void> {
+/** Statements in a transaction of their own that waits at most `lockTimeout` for each lock. */
+async function withLockTimeout(db: DataSource, lockTimeout: string, ...statements: string[]): Promise<void> {
   await db.transaction(async (m) => {
     await m.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
-    await m.query(sql);
+    for (const sql of statements) await m.query(sql);
   });
 }
 
@@ -660,14 +660,29 @@ async function withLockTimeout(db: DataSource, lockTimeout: string, sql: string)
  * matches: reads and writes of both go on meanwhile. It waits at most `lockTimeout` for its locks (a
  * vacuum of the referencing table holds the same one); one that gives up fails, and the sweeper tries
  * again. Returns the references validated.
+ *
+ * The referencing column's statistics are taken first, under the same lock: the check is one anti join,
+ * planned from them. Stale ones (the bench's notifications: 130,743 rows with a match estimated, 113
+ * left after their digest) had it hash all 3.6 million matches, 2 s, where the index lookups that
+ * fresh ones lead to take milliseconds.
  */
 export async function validateMatchesReferences(db: DataSource, lockTimeout = '5s'): Promise<number> {
   const pending = (await db.query(
-    `SELECT conrelid::regclass::text AS table, conname AS name FROM pg_constraint
-     WHERE contype = 'f' AND confrelid = 'matches'::regclass AND NOT convalidated ORDER BY 1, 2`,
-  )) as { table: string; name: string }[];
+    `SELECT con.conrelid::regclass::text AS table, quote_ident(con.conname) AS name,
+       (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.at)
+        FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, at)
+        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns
+     FROM pg_constraint con
+     WHERE con.contype = 'f' AND con.confrelid = 'matches'::regclass AND NOT con.convalidated
+     ORDER BY 1, 2`,
+  )) as { table: string; name: string; columns: string }[];
   for (const ref of pending) {
-    await withLockTimeout(db, lockTimeout, `ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`);
+    await withLockTimeout(
+      db,
+      lockTimeout,
+      `ANALYZE ${ref.table} (${ref.columns})`,
+      `ALTER TABLE ${ref.table} VALIDATE CONSTRAINT ${ref.name}`,
+    );
   }
   return pending.length;
 }

@@ -690,6 +690,13 @@ export class MatchingService {
     const committed = performance.now();
     const swapMs = committed - swapStarted;
     const exclusiveMs = exclusiveSince === null ? 0 : committed - exclusiveSince;
+    // The new table's statistics (see analyzeMatches), first: readers' plans and the reference checks
+    // below are made from them.
+    const analyzeStarted = performance.now();
+    await analyzeMatches(this.db).catch((err: Error) =>
+      this.logger.warn(`statistics of matches left to autovacuum: ${err.message}`),
+    );
+    const analyzeMs = performance.now() - analyzeStarted;
     // The references the swap re-added unchecked (see MatchTableRebuild.swap), checked without blocking.
     // The run is committed: a check that fails is left to the sweeper rather than failing the run.
     const validateStarted = performance.now();
@@ -697,12 +704,6 @@ export class MatchingService {
       this.logger.warn(`references to matches left for the sweeper to check: ${err.message}`),
     );
     const validateMs = performance.now() - validateStarted;
-    // The new table's statistics, likewise after the commit (see analyzeMatches).
-    const analyzeStarted = performance.now();
-    await analyzeMatches(this.db).catch((err: Error) =>
-      this.logger.warn(`statistics of matches left to autovacuum: ${err.message}`),
-    );
-    const analyzeMs = performance.now() - analyzeStarted;
     // The run leaves gigabytes of garbage (its pairs, the write parameters): collected now, in one go,
     // rather than by concurrent marking during the jobs that come next.
     const gcStarted = performance.now();
