@@ -20,6 +20,7 @@ import { MatcherPendingWritesStorage1765050000000 } from './1765050000000-matche
 import { MatchesFlagMask1765060000000 } from './1765060000000-matches-flag-mask';
 import { MatchesPairKeyRanks1765070000000 } from './1765070000000-matches-pair-key-ranks';
 import { MatchProposalRunMarker1765080000000 } from './1765080000000-match-proposal-run-marker';
+import { DigestQueuedIdsPlan1765090000000 } from './1765090000000-digest-queued-ids-plan';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   MatchesFlagMask1765060000000,
   MatchesPairKeyRanks1765070000000,
   MatchProposalRunMarker1765080000000,
+  DigestQueuedIdsPlan1765090000000,
 ];

@@ -316,6 +316,21 @@ describe('notifications', () => {
       expect(await deliverQueuedProposals(api.db)).toBe(0);
     });
 
+    it("digests queued ids with the planner's defaults: only a run's digest turns nested loops off, and nothing is JIT-compiled", async () => {
+      // A stream job's few hundred ids planned with nested loops off were hash joins over every stream and
+      // user, costed high enough to be JIT-compiled: 500–800 ms after every job, where index probes take ms.
+      const settings = (await api.db.query(
+        `SELECT proname, proconfig FROM pg_proc WHERE proname = ANY($1::text[]) ORDER BY proname`,
+        [['digest_match_proposals', 'digest_queued_proposals', 'digest_run_proposals']],
+      )) as { proname: string; proconfig: string[] | null }[];
+      expect(settings).toEqual([
+        { proname: 'digest_match_proposals', proconfig: null },
+        { proname: 'digest_queued_proposals', proconfig: null },
+        { proname: 'digest_run_proposals', proconfig: ['enable_nestloop=off'] },
+      ]);
+      expect(await api.db.query(`SHOW jit`)).toEqual([{ jit: 'off' }]);
+    });
+
     it('a write that gives one stream several new matches tells its officer once', async () => {
       const supplyId = await insertHeatStream(api.db, world.a, { direction: 'supply', title: 'Inline many' });
       const demandIds = [

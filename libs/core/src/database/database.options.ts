@@ -21,7 +21,11 @@ export function buildDataSourceOptions(
     synchronize: false,
     // Failed queries reach the caller and our logs; TypeORM's own logger would print their parameters.
     logging: false,
-    extra: { max: 20, connectionTimeoutMillis: 5000, statement_timeout: 60_000 },
+    // No JIT: its thresholds are costs, and ours are inflated by estimates over unnest() and by the
+    // settings that disable nested loops, so statements reading a few thousand rows compiled for
+    // 300–550 ms each (a stream job's floor refresh, its proposals' digest); none of ours is a long
+    // expression-heavy scan that compiling would pay back.
+    extra: { max: 20, connectionTimeoutMillis: 5000, statement_timeout: 60_000, options: '-c jit=off' },
   };
 }
 
