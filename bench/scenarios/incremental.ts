@@ -200,7 +200,7 @@ export async function incrementalScenario(
       ctx.log(
         `  sample ${i + 1} (${sample.stream.category} ${sample.stream.direction}): readable ${fmt(rep.readable[rep.readable.length - 1])} ms, job total ${fmt(job.totalMs)} ms ` +
           `(compute ${fmt(job.computeMs)} (CPU ${fmt(job.computeCpuMs)}), sync ${fmt(job.syncMs)}, read ${fmt(job.readMs)}, write ${fmt(job.writeMs)}; after commit ${fmt(job.afterCommitMs)}: ${job.deferred} deferred rows and floors), ` +
-          `${job.candidates} candidates (${job.skipped} not scored: ceiling below both lists' K-th best or temperatures rejected), ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
+          `${job.candidates} candidates (${job.skipped} not scored: ceiling below both lists' K-th best or temperatures rejected), ${job.pairs} pairs that may enter a list, ${job.kept} kept, ${job.recomputedCounterparts} recomputed; ` +
           `from the POST: queued +${job.queuedAt - postedAt}, picked up +${job.processedAt - postedAt}, ` +
           `finished +${job.finishedAt - postedAt}, readable +${readableAt - postedAt} ms (${polls} GETs)`,
       );

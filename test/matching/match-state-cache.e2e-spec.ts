@@ -7,6 +7,7 @@ import {
   snapshotAllSql,
   snapshotSql,
   type MatchableStream,
+  storedRank,
 } from '@symbiose/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { isolatedConfig } from '../support/worker-harness';
@@ -245,12 +246,23 @@ describe('MatchStateCache', () => {
       const seen = [cache.candidateTableOf(scanner), fresh.candidateTableOf(scanner)].map((table) => {
         const i = table.streams.findIndex((c) => c.id === id);
         expect(i).toBeGreaterThanOrEqual(0);
+        const r = i * CandidateTable.STRIDE;
         return [
-          table.data[i * CandidateTable.STRIDE + CandidateTable.FLOORS_K],
-          table.data[i * CandidateTable.STRIDE + CandidateTable.KTH_BEST],
+          table.data[r + CandidateTable.FLOORS_K],
+          table.data[r + CandidateTable.KTH_BEST],
+          table.data[r + CandidateTable.KTH_ENERGY],
+          table.data[r + CandidateTable.KTH_ROUTE],
         ];
       });
       expect(seen[0]).toEqual(seen[1]);
+      // The stored K-th best pair's score, energy and route (none: -Infinity, -Infinity, Infinity).
+      const floors = fresh.floorsOf(id);
+      const kth = floors ? storedRank(floors, floors.k - 1) : undefined;
+      expect(seen[1]).toEqual(
+        kth
+          ? [floors!.k, kth.score, kth.energy, kth.routeKm]
+          : [floors?.k ?? 0, -Infinity, -Infinity, Infinity],
+      );
       checked++;
     }
     expect(checked).toBeGreaterThan(10);

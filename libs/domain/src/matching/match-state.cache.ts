@@ -252,7 +252,15 @@ export class MatchStateCache {
   }
 }
 
-/** What a grid cell keeps of a stream's floors: the K they were taken for and its K-th best score. */
-function cellFloors(floors: StoredFloors | null): [floorsK: number, kthBest: number] {
-  return [floors?.k ?? 0, (floors && storedRank(floors, floors.k - 1)?.score) ?? -Infinity];
+/**
+ * What a grid cell keeps of a stream's floors: the K they were taken for and its K-th best pair's score,
+ * energy and route (see CandidateTable.FLOORS_K).
+ */
+function cellFloors(
+  floors: StoredFloors | null,
+): [floorsK: number, kthBest: number, kthEnergy: number, kthRoute: number] {
+  const kth = floors ? storedRank(floors, floors.k - 1) : undefined;
+  return kth
+    ? [floors!.k, kth.score, kth.energy, kth.routeKm]
+    : [floors?.k ?? 0, -Infinity, -Infinity, Infinity];
 }

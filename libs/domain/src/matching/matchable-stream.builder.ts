@@ -43,3 +43,20 @@ export function waterStream(
     currentSource: direction === 'demand' ? 'mains_water' : null,
   };
 }
+
+/** An active CO2 stream for pure matcher tests, numbered like heatStream: vented by a supply, made from natural gas by a demand. */
+export function co2Stream(
+  i: number,
+  direction: 'supply' | 'demand',
+  latitude: number,
+  longitude: number,
+  annualQuantity: number,
+): MatchableStream {
+  return {
+    ...heatStream(i, direction, latitude, longitude, annualQuantity),
+    category: 'co2',
+    quality: { purityPct: 99 },
+    currentHandling: direction === 'supply' ? 'vented' : null,
+    currentSource: direction === 'demand' ? 'gas_combustion_co2' : null,
+  };
+}

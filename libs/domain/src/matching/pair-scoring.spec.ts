@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { heatStream as heat, waterStream as water } from './matchable-stream.builder';
+import { co2Stream as co2, heatStream as heat, waterStream as water } from './matchable-stream.builder';
 import { MatchableStream } from './matching.types';
-import { pairKey, topK } from './pair-ranking';
+import { compareRank, pairKey, RankKey, topK } from './pair-ranking';
 import { CURRENT_FACTOR_SET } from '@symbiose/engine';
 import { CandidateTable, ceilingFactsOf, scoreAgainst, scoreAgainstBounded } from './pair-scoring';
 
@@ -161,6 +161,99 @@ describe('scoreAgainstBounded', () => {
     );
     // The generated cases do exercise the skip.
     expect(skippedInAll).toBeGreaterThan(50);
+  });
+
+  it("CO2: pairs tying on score and energy rank by route, against the counterpart's K-th best and the stream's own", () => {
+    // The smaller side's whole quantity at the same score classes: every such pair has the same score and
+    // energy, and its route ranks it. The counterparts' K-th bests tie with them too (their routes a little
+    // shorter or longer), or are none, or are any score.
+    const ranksAfter = (p: RankKey, f: RankKey) =>
+      p.score < f.score ||
+      (p.score === f.score && (p.energy < f.energy || (p.energy === f.energy && p.routeKm > f.routeKm)));
+    let tiesLeftOut = 0;
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            lat: fc.double({ min: 51.0, max: 51.4, noNaN: true }),
+            lon: fc.double({ min: 3.5, max: 4.0, noNaN: true }),
+            qty: fc.constantFrom(2_000, 5_000, 5_000, 20_000, 80_000),
+            floor: fc.oneof(
+              { arbitrary: fc.constant('none' as const), weight: 1 },
+              { arbitrary: fc.double({ min: 0, max: 20_000, noNaN: true }), weight: 1 },
+              { arbitrary: fc.constantFrom(-3, 0, 3), weight: 3 },
+            ),
+            stored: fc.boolean(),
+          }),
+          { minLength: 10, maxLength: 60, size: 'max' },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        (isSupply, specs, k) => {
+          const s = co2(0, isSupply ? 'supply' : 'demand', 51.2, 3.75, 5_000);
+          const candidates = specs.map((c, i) =>
+            co2(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
+          );
+          const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
+          const full = scoreAgainst(s, candidates);
+          const other = counterpartOf(s);
+          const pairOf = new Map(full.map((p) => [other(p), p]));
+          // Each counterpart's K-th best stored pair, with a stream of its own (id ...999): a tie with it on
+          // score, energy and route is left to the ids, where ours comes first.
+          const floorOf = candidates.map((c, i): RankKey => {
+            const f = specs[i].floor;
+            const mine = pairOf.get(c.id);
+            const ids = isSupply
+              ? { supplyId: '00000000-0000-0000-0000-999999999999', demandId: c.id }
+              : { supplyId: c.id, demandId: '00000000-0000-0000-0000-999999999999' };
+            if (f === 'none') return { score: -Infinity, energy: -Infinity, routeKm: Infinity, ...ids };
+            if (typeof f === 'number' && !Number.isInteger(f))
+              return { score: f, energy: -Infinity, routeKm: Infinity, ...ids };
+            // A tie (or a random score when this candidate does not qualify).
+            if (!mine) return { score: 1_000, energy: 0, routeKm: 10, ...ids };
+            return { score: mine.score, energy: mine.energy, routeKm: mine.routeKm + f, ...ids };
+          });
+          const table = CandidateTable.of(
+            candidates,
+            CURRENT_FACTOR_SET,
+            floorOf.map((f) => f.score),
+            k,
+            floorOf.map((f) => f.energy),
+            floorOf.map((f) => f.routeKm),
+          );
+          const bounded = scoreAgainstBounded(s, table, k, always);
+          const byKey = new Map(full.map((p) => [pairKey(p.supplyId, p.demandId), p]));
+          for (const p of bounded.pairs) expect(p).toEqual(byKey.get(pairKey(p.supplyId, p.demandId)));
+          const got = new Set(bounded.pairs.map((p) => pairKey(p.supplyId, p.demandId)));
+          const ownTop = topK(full, k);
+          const own = new Set(ownTop.map((p) => pairKey(p.supplyId, p.demandId)));
+          const floor = new Map(candidates.map((c, i) => [c.id, floorOf[i]]));
+          for (const p of full) {
+            const key = pairKey(p.supplyId, p.demandId);
+            // Needed: in the stream's top K, entering the counterpart's (before its K-th best), or stored.
+            const needed = own.has(key) || compareRank(p, floor.get(other(p))!) < 0 || always.has(other(p));
+            if (needed) expect(got.has(key)).toBe(true);
+            // Nothing unneeded: what is returned ranks no lower than one of the two K-th bests.
+            const kth = ownTop.length === k ? ownTop[k - 1] : null;
+            if (got.has(key)) {
+              expect(
+                !kth || !ranksAfter(p, kth) || !ranksAfter(p, floor.get(other(p))!) || always.has(other(p)),
+              ).toBe(true);
+            }
+            // Left out though its score reaches a K-th best: a tie its route ranks after.
+            const kthScore = kth ? kth.score : -Infinity;
+            if (!got.has(key) && (p.score >= kthScore || p.score >= floor.get(other(p))!.score))
+              tiesLeftOut++;
+          }
+          expect(topK(bounded.pairs, k).map((p) => pairKey(p.supplyId, p.demandId))).toEqual(
+            ownTop.map((p) => pairKey(p.supplyId, p.demandId)),
+          );
+        },
+      ),
+      { seed: 20261201, numRuns: 300 },
+    );
+    // The generated cases do have ties that their routes leave out.
+    expect(tiesLeftOut).toBeGreaterThan(100);
   });
 
   it('water: pairs lose pumping with the distance, and none that can enter either list is left out', () => {

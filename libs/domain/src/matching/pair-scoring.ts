@@ -105,15 +105,20 @@ export function ceilingFactsOf(s: MatchableStream, factors: FactorSet = CURRENT_
  * caches: reading the objects of 4,000 candidates took 8–20 ms in a job, 0.4 ms once cached.
  */
 export class CandidateTable {
-  static readonly STRIDE = 13;
+  static readonly STRIDE = 15;
   // Offsets within a row.
   static readonly LATITUDE = 0;
   static readonly LONGITUDE = 1;
   /** The stream's company as a number (the worker's state numbers companies; 0 elsewhere). */
   static readonly COMPANY = 2;
-  /** K its floors were taken for (0 when unknown), and its K-th best stored score (-Infinity when unknown). */
+  /**
+   * K its floors were taken for (0 when unknown), and its K-th best stored pair's score (-Infinity when
+   * unknown), energy and route (-Infinity and Infinity when unknown: a pair tying on the score may enter).
+   */
   static readonly FLOORS_K = 3;
   static readonly KTH_BEST = 4;
+  static readonly KTH_ENERGY = 13;
+  static readonly KTH_ROUTE = 14;
   static readonly QUANTITY = 5;
   static readonly PER_UNIT = 6;
   static readonly PURITY = 7;
@@ -132,12 +137,17 @@ export class CandidateTable {
     this.data = new Float64Array(capacity * CandidateTable.STRIDE);
   }
 
-  /** A table of `streams` with their facts under `factors`; `kthBest[i]` for streams[i] (-Infinity when absent). */
+  /**
+   * A table of `streams` with their facts under `factors`; `kthBest[i]` for streams[i] (-Infinity when
+   * absent), and its energy and route when given (see KTH_ENERGY).
+   */
   static of(
     streams: readonly MatchableStream[],
     factors: FactorSet = CURRENT_FACTOR_SET,
     kthBest?: ArrayLike<number>,
     k = 0,
+    kthEnergy?: ArrayLike<number>,
+    kthRoute?: ArrayLike<number>,
   ): CandidateTable {
     const table = new CandidateTable(Math.max(streams.length, 1));
     for (let i = 0; i < streams.length; i++) {
@@ -147,13 +157,23 @@ export class CandidateTable {
         0,
         kthBest ? k : 0,
         kthBest ? kthBest[i] : -Infinity,
+        kthEnergy ? kthEnergy[i] : -Infinity,
+        kthRoute ? kthRoute[i] : Infinity,
       );
     }
     return table;
   }
 
   /** Appends a stream; returns its row. */
-  add(s: MatchableStream, f: CeilingFacts, company: number, floorsK: number, kthBest: number): number {
+  add(
+    s: MatchableStream,
+    f: CeilingFacts,
+    company: number,
+    floorsK: number,
+    kthBest: number,
+    kthEnergy = -Infinity,
+    kthRoute = Infinity,
+  ): number {
     const row = this.grow();
     const d = this.data;
     const r = row * CandidateTable.STRIDE;
@@ -162,6 +182,8 @@ export class CandidateTable {
     d[r + CandidateTable.COMPANY] = company;
     d[r + CandidateTable.FLOORS_K] = floorsK;
     d[r + CandidateTable.KTH_BEST] = kthBest;
+    d[r + CandidateTable.KTH_ENERGY] = kthEnergy;
+    d[r + CandidateTable.KTH_ROUTE] = kthRoute;
     d[r + CandidateTable.QUANTITY] = s.annualQuantity;
     d[r + CandidateTable.PER_UNIT] = f.perUnit;
     d[r + CandidateTable.PURITY] = f.purity;
@@ -190,11 +212,13 @@ export class CandidateTable {
     this.streams[row] = from.streams[i];
   }
 
-  /** Sets row `i`'s floors (see FLOORS_K and KTH_BEST). */
-  setFloors(i: number, floorsK: number, kthBest: number): void {
+  /** Sets row `i`'s floors (see FLOORS_K). */
+  setFloors(i: number, floorsK: number, kthBest: number, kthEnergy = -Infinity, kthRoute = Infinity): void {
     const r = i * CandidateTable.STRIDE;
     this.data[r + CandidateTable.FLOORS_K] = floorsK;
     this.data[r + CandidateTable.KTH_BEST] = kthBest;
+    this.data[r + CandidateTable.KTH_ENERGY] = kthEnergy;
+    this.data[r + CandidateTable.KTH_ROUTE] = kthRoute;
   }
 
   /** Removes row `i` by moving the last row into it; returns the stream now at `i` (undefined if none). */
@@ -219,43 +243,80 @@ export class CandidateTable {
   }
 }
 
-/** The K best scores seen so far (a min-heap of numbers): `floor` is the K-th best once K are in. */
-class TopScores {
-  private readonly heap: Float64Array;
+/**
+ * True when a pair (score, energy, route) ranks after the one (s, e, r) in the ranking order (compareRank)
+ * whatever their ids: a tie on all three is left to the ids, so it is not "after".
+ */
+function ranksAfter(score: number, energy: number, route: number, s: number, e: number, r: number): boolean {
+  return score < s || (score === s && (energy < e || (energy === e && route > r)));
+}
+
+/**
+ * The K best pairs seen so far by score, energy and route (a heap with the K-th best on top): `floor` is
+ * the K-th best score once K are in, and ranksAfterKth tells a pair that ranks after the K-th best (see
+ * ranksAfter). A CO2 or hydrogen stream ties on score and energy with hundreds of its candidates (the
+ * smaller side's whole quantity, same score classes); their routes rank them.
+ */
+class TopRanks {
+  private readonly scores: Float64Array;
+  private readonly energies: Float64Array;
+  private readonly routes: Float64Array;
   private size = 0;
   constructor(private readonly k: number) {
-    this.heap = new Float64Array(Math.max(k, 1));
+    this.scores = new Float64Array(Math.max(k, 1));
+    this.energies = new Float64Array(Math.max(k, 1));
+    this.routes = new Float64Array(Math.max(k, 1));
   }
 
   get floor(): number {
-    return this.size < this.k ? -Infinity : this.heap[0];
+    return this.size < this.k ? -Infinity : this.scores[0];
   }
 
-  add(score: number): void {
-    const h = this.heap;
+  ranksAfterKth(score: number, energy: number, route: number): boolean {
+    return (
+      this.size === this.k &&
+      ranksAfter(score, energy, route, this.scores[0], this.energies[0], this.routes[0])
+    );
+  }
+
+  add(score: number, energy: number, route: number): void {
+    const s = this.scores;
+    const e = this.energies;
+    const r = this.routes;
     if (this.size < this.k) {
       let i = this.size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (h[parent] <= score) break;
-        h[i] = h[parent];
+        if (!ranksAfter(score, energy, route, s[parent], e[parent], r[parent])) break;
+        s[i] = s[parent];
+        e[i] = e[parent];
+        r[i] = r[parent];
         i = parent;
       }
-      h[i] = score;
+      s[i] = score;
+      e[i] = energy;
+      r[i] = route;
       return;
     }
-    if (score <= h[0]) return;
+    if (this.k === 0 || !ranksAfter(s[0], e[0], r[0], score, energy, route)) return;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.size) break;
-      const r = l + 1;
-      const c = r < this.size && h[r] < h[l] ? r : l;
-      if (h[c] >= score) break;
-      h[i] = h[c];
+      const left = 2 * i + 1;
+      if (left >= this.size) break;
+      const right = left + 1;
+      const c =
+        right < this.size && ranksAfter(s[right], e[right], r[right], s[left], e[left], r[left])
+          ? right
+          : left;
+      if (!ranksAfter(s[c], e[c], r[c], score, energy, route)) break;
+      s[i] = s[c];
+      e[i] = e[c];
+      r[i] = r[c];
       i = c;
     }
-    h[i] = score;
+    s[i] = score;
+    e[i] = energy;
+    r[i] = route;
   }
 }
 
@@ -293,9 +354,10 @@ export function scoreAgainstBounded(
   const streams = candidates.streams;
   const n = CandidateTable.STRIDE;
   const out: ScoredPair[] = [];
-  // Per pair in `out`: its counterpart's K-th best (-Infinity for stored pairs and lists not full).
+  // Per pair in `out`: its counterpart's K-th best score, energy and route (-Infinity, -Infinity, Infinity
+  // for stored pairs and lists not full: nothing ranks after that).
   const outFloors: number[] = [];
-  const own = new TopScores(k);
+  const own = new TopRanks(k);
   const isSupply = stream.direction === 'supply';
   const self = ceilingFactsOf(stream, factors);
   const purity = self.purity;
@@ -314,10 +376,16 @@ export function scoreAgainstBounded(
   let skipped = 0;
   // Only a candidate that is scored is read as an object: one of the stream's own company (an internal
   // transfer, not an exchange) is passed over there.
-  const score = (i: number, counterpartFloor: number) => {
+  // `atFloor`: the counterpart's floors apply (the candidate's row offset), or not (-1: stored or unknown,
+  // -2: below them, only its own list left).
+  const score = (i: number, atFloor: number) => {
     const candidate = streams[i];
     if (candidate.companyId === stream.companyId || candidate.id === stream.id) return;
-    scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, counterpartFloor);
+    const kthBest =
+      atFloor >= 0 ? d[atFloor + CandidateTable.KTH_BEST] : atFloor === -1 ? -Infinity : Infinity;
+    const kthEnergy = atFloor >= 0 ? d[atFloor + CandidateTable.KTH_ENERGY] : -Infinity;
+    const kthRoute = atFloor >= 0 ? d[atFloor + CandidateTable.KTH_ROUTE] : Infinity;
+    scoreInto(out, outFloors, own, stream, candidate, isSupply, factors, kthBest, kthEnergy, kthRoute);
   };
   for (let i = 0; i < candidates.length; i++) {
     const r = i * n;
@@ -359,14 +427,14 @@ export function scoreAgainstBounded(
         skipped++; // nothing above 0 is left over that distance: the engine rejects it
         continue;
       }
-      score(i, -Infinity);
+      score(i, -1);
       continue;
     }
     if (
       ceiling >= floor &&
       ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm, heatCeiling, isSupply) >= floor
     ) {
-      score(i, floor);
+      score(i, r);
     } else {
       later.push(i);
       laterCeilings.push(ceiling);
@@ -396,17 +464,21 @@ export function scoreAgainstBounded(
     for (let j = 0; j < later.length; j++) {
       if (tightened[j] >= first !== (pass === 0)) continue;
       if (tightened[j] === -Infinity || tightened[j] < own.floor) skipped++;
-      else score(later[j], Infinity);
+      else score(later[j], -2);
     }
   }
-  // A pair that ranks below the stream's final K-th best and below its counterpart's K-th best enters
+  // A pair that ranks after the stream's final K-th best and after its counterpart's K-th best enters
   // neither list: left out, as if it had been skipped (a CO2 or hydrogen stream that is the smaller
   // side ties on its ceiling with thousands of candidates, and they all qualify).
-  const finalFloor = own.floor;
   let kept = 0;
-  for (let i = 0; i < out.length; i++) {
+  for (let i = 0, f = 0; i < out.length; i++, f += 3) {
     const p = out[i];
-    if (p.score >= finalFloor || p.score >= outFloors[i]) out[kept++] = p;
+    if (
+      !own.ranksAfterKth(p.score, p.energy, p.routeKm) ||
+      !ranksAfter(p.score, p.energy, p.routeKm, outFloors[f], outFloors[f + 1], outFloors[f + 2])
+    ) {
+      out[kept++] = p;
+    }
   }
   out.length = kept;
   return { pairs: out, skipped };
@@ -424,6 +496,8 @@ function withFactors(table: CandidateTable, factors: FactorSet): CandidateTable 
       table.data[r + CandidateTable.COMPANY],
       table.data[r + CandidateTable.FLOORS_K],
       table.data[r + CandidateTable.KTH_BEST],
+      table.data[r + CandidateTable.KTH_ENERGY],
+      table.data[r + CandidateTable.KTH_ROUTE],
     );
   }
   return out;
@@ -468,29 +542,37 @@ function chordTo(a: CeilingFacts, d: Float64Array, r: number): number {
 }
 
 /**
- * Scores (stream, candidate) into the stream's running top scores when the pair qualifies, and into
- * `out` unless it can enter neither list: below the counterpart's K-th best (`counterpartFloor`) and
- * below the stream's K-th best so far (which only rises).
+ * Scores (stream, candidate) into the stream's running top K when the pair qualifies, and into `out`
+ * unless it can enter neither list: it ranks after the counterpart's K-th best (score, energy, route)
+ * and after the stream's K-th best so far (which only gets better).
  */
 function scoreInto(
   out: ScoredPair[],
   outFloors: number[],
-  own: TopScores,
+  own: TopRanks,
   stream: MatchableStream,
   candidate: MatchableStream,
   isSupply: boolean,
   factors: FactorSet,
-  counterpartFloor: number,
+  kthBest: number,
+  kthEnergy: number,
+  kthRoute: number,
 ): void {
   const b = BUFFER;
   const supply = isSupply ? stream : candidate;
   const demand = isSupply ? candidate : stream;
   if (!scorePairInto(b, supply, demand, factors)) return;
   const score = b.netCo2;
-  own.add(score);
-  if (score < counterpartFloor && score < own.floor) return;
+  const energy = b.energySaved;
+  const route = b.routeKm;
+  own.add(score, energy, route);
+  if (
+    ranksAfter(score, energy, route, kthBest, kthEnergy, kthRoute) &&
+    own.ranksAfterKth(score, energy, route)
+  )
+    return;
   out.push(pairFromBuffer(b, supply, demand));
-  outFloors.push(counterpartFloor);
+  outFloors.push(kthBest, kthEnergy, kthRoute);
 }
 
 const BUFFER = new ScoreBuffer();
