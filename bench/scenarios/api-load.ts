@@ -200,9 +200,12 @@ export async function apiLoadScenario(ctx: BenchContext): Promise<ScenarioResult
         `one of ${posts.length} generated streams (active, so each one is matched by the worker while the load ` +
         `runs) as its company's officer. The API logs every request at info level (as deployed); /health/live ` +
         `is neither authenticated nor logged, so the ratio is what auth, validation, the database and logging add.`,
-      `After each repeat the matching jobs still waiting (${backlogs.join(', ')} per repeat: the worker matches ` +
-        `each POSTed stream against the region and cannot keep up at these rates) were dropped and the ` +
-        `${removedStreams} streams POSTed under load deleted, so every repeat starts from the same region.`,
+      `After each repeat the matching jobs still waiting (${backlogs.join(', ')} per repeat` +
+        (backlogs.some((b) => b > 0)
+          ? `: the worker matches each POSTed stream against the region and did not keep up with these rates`
+          : `: no POSTed stream's job was left waiting when the load ended`) +
+        `) were dropped and the ${removedStreams} streams POSTed under load deleted, so every repeat starts ` +
+        `from the same region.`,
       ...(problems.length ? [`Not every request succeeded or kept pace: ${problems.join('; ')}.`] : []),
       ...notes,
     ],
