@@ -348,7 +348,7 @@ export async function incrementalScenario(
         `${Math.max(...all.map((j) => j.pairs)).toLocaleString('en-US')}), kept ${fmt(avg(all.map((j) => j.kept)))} ` +
         `and recomputed ${fmt(avg(all.map((j) => j.recomputedCounterparts)))} counterparts; ` +
         `${all.filter((j) => j.deferred > 0).length} of ${all.length} samples had more than MATCH_DEFER_AFTER ` +
-        `rows to write outside the new stream's own top K (up to ${Math.max(0, ...all.map((j) => j.deferred))}), ` +
+        `(${matcher.deferAfter}) rows to write outside the new stream's own top K (up to ${Math.max(0, ...all.map((j) => j.deferred))}), ` +
         `so they committed that top K first and applied the rest right after, in a second transaction.`,
       `Candidates inside the new stream's reach box (other companies, opposite direction, same category, ` +
         `compatible material type or water quality): ${fmt(avg(all.map((j) => j.candidates)))} on average, up to ` +

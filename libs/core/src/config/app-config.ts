@@ -77,13 +77,14 @@ export class EnvironmentVariables {
   /**
    * An incremental job whose writes outside the stream's own top K (pairs entering other streams'
    * lists, the pairs they push out) exceed this many rows commits the stream's own top K first and the
-   * rest right after, in a second transaction (MatchingService.matchStream).
+   * rest right after, in a second transaction (MatchingService.matchStream). 0: every job commits its
+   * own list first, which makes a new stream's matches readable about a third sooner (README).
    */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(1_000_000)
-  MATCH_DEFER_AFTER = 100;
+  MATCH_DEFER_AFTER = 0;
 
   /** Rows per statement of a full re-match's writes (a supply's K best are written in such batches while the run scores). */
   @Transform(toInt)

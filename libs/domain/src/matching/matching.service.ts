@@ -292,6 +292,11 @@ export class MatchingService {
     return this.config.MATCH_TOP_K;
   }
 
+  /** MATCH_DEFER_AFTER (AppConfig). */
+  get deferAfter(): number {
+    return this.config.MATCH_DEFER_AFTER;
+  }
+
   /** The state load the incremental scoring was last warmed up on. */
   private warmedLoad = -1;
 
@@ -549,8 +554,9 @@ export class MatchingService {
     // The stream's own top K and its own rows that leave (expired, dropped) are written now; the pairs
     // it enters other streams' lists with, the entrants and the pairs pushed out of those lists may be
     // many (600 rows when a new stream outranks the K-th best of hundreds): past MATCH_DEFER_AFTER rows
-    // they are queued in this transaction and applied right after its commit (matchStream), so the
-    // stream's matches are readable without waiting for the corrections of every other list.
+    // (0 by default: any) they are queued in this transaction and applied right after its commit
+    // (matchStream), so the stream's matches are readable without waiting for the corrections of other
+    // lists; the queued write also stands in for forgetting the touched floors, which it does first.
     // A kept pair whose row already holds this estimate is left alone (upsertPairs would write nothing),
     // so a re-run with nothing new (an edit of a description) neither writes it nor defers on its account.
     const changed = keep.filter((p) => {
