@@ -166,7 +166,8 @@ describe('scoreAgainstBounded', () => {
   it("CO2: pairs tying on score and energy rank by route, against the counterpart's K-th best and the stream's own", () => {
     // The smaller side's whole quantity at the same score classes: every such pair has the same score and
     // energy, and its route ranks it. The counterparts' K-th bests tie with them too (their routes a little
-    // shorter or longer), or are none, or are any score.
+    // shorter or longer), or are none, or are any score. Two score classes on the candidates' side (a
+    // supply's grid, a demand's current source): the same quantity in the other class scores differently.
     const ranksAfter = (p: RankKey, f: RankKey) =>
       p.score < f.score ||
       (p.score === f.score && (p.energy < f.energy || (p.energy === f.energy && p.routeKm > f.routeKm)));
@@ -185,15 +186,20 @@ describe('scoreAgainstBounded', () => {
               { arbitrary: fc.constantFrom(-3, 0, 3), weight: 3 },
             ),
             stored: fc.boolean(),
+            otherClass: fc.boolean(),
           }),
           { minLength: 10, maxLength: 60, size: 'max' },
         ),
         fc.integer({ min: 1, max: 6 }),
         (isSupply, specs, k) => {
           const s = co2(0, isSupply ? 'supply' : 'demand', 51.2, 3.75, 5_000);
-          const candidates = specs.map((c, i) =>
-            co2(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty),
-          );
+          const candidates = specs.map((c, i) => {
+            const candidate = co2(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty);
+            if (!c.otherClass) return candidate;
+            return isSupply
+              ? { ...candidate, currentSource: 'purchased_liquid_co2' }
+              : { ...candidate, site: { ...candidate.site, country: 'NL' } };
+          });
           const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
           const full = scoreAgainst(s, candidates);
           const other = counterpartOf(s);
