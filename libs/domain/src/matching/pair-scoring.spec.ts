@@ -193,11 +193,11 @@ describe('scoreAgainstBounded', () => {
         fc.integer({ min: 1, max: 6 }),
         (isSupply, specs, k) => {
           const s = co2(0, isSupply ? 'supply' : 'demand', 51.2, 3.75, 5_000);
-          const candidates = specs.map((c, i) => {
+          const candidates = specs.map((c, i): MatchableStream => {
             const candidate = co2(i + 1, isSupply ? 'demand' : 'supply', c.lat, c.lon, c.qty);
             if (!c.otherClass) return candidate;
             return isSupply
-              ? { ...candidate, currentSource: 'purchased_liquid_co2' }
+              ? { ...candidate, currentSource: 'purchased_liquid_co2' as const }
               : { ...candidate, site: { ...candidate.site, country: 'NL' } };
           });
           const always = new Set(candidates.filter((_, i) => specs[i].stored).map((c) => c.id));
