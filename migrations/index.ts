@@ -21,6 +21,7 @@ import { MatchesFlagMask1765060000000 } from './1765060000000-matches-flag-mask'
 import { MatchesPairKeyRanks1765070000000 } from './1765070000000-matches-pair-key-ranks';
 import { MatchProposalRunMarker1765080000000 } from './1765080000000-match-proposal-run-marker';
 import { DigestQueuedIdsPlan1765090000000 } from './1765090000000-digest-queued-ids-plan';
+import { StreamDeletesWaitForMatching1765100000000 } from './1765100000000-stream-deletes-wait-for-matching';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   MatchesPairKeyRanks1765070000000,
   MatchProposalRunMarker1765080000000,
   DigestQueuedIdsPlan1765090000000,
+  StreamDeletesWaitForMatching1765100000000,
 ];

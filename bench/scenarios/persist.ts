@@ -8,12 +8,7 @@
  */
 import { createDataSource, deliverQueuedProposals, type ScoredPair } from '@symbiose/domain';
 import { MatchTableRebuild, validateMatchesReferences } from '@symbiose/domain/matching/match-table-rebuild';
-import {
-  insertNewPairs,
-  lockPairStreams,
-  pairStreamIds,
-  upsertPairs,
-} from '@symbiose/domain/matching/match-writer';
+import { insertNewPairs, beginMatcherWrites, upsertPairs } from '@symbiose/domain/matching/match-writer';
 import { CURRENT_FACTOR_SET, ENGINE_VERSION, maskOfFlags } from '@symbiose/engine';
 import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -57,9 +52,10 @@ export async function writePairsSetBased(databaseUrl: string, pairs: readonly Sc
 }
 
 /**
- * Writes the rows in one transaction as the matcher's full re-match does: its setting on (it keeps the
- * stored rank floors itself, so the triggers that forget floors after other writers' changes stay out
- * of its writes), the streams the pairs reference locked once up front, then one writer call per chunk.
+ * Writes the rows in one transaction as the matcher does: under the matching lock with its settings
+ * (beginMatcherWrites: the triggers that forget floors after other writers' changes stay out of its
+ * writes, and so does the reference check, since no stream can be deleted until it commits), then one
+ * writer call per chunk.
  */
 async function writeAsMatcher(
   ds: DataSource,
@@ -67,8 +63,7 @@ async function writeAsMatcher(
   write: typeof upsertPairs,
 ): Promise<number> {
   return ds.transaction(async (m) => {
-    await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-    await lockPairStreams(m, pairStreamIds(rows));
+    await beginMatcherWrites(m);
     let n = 0;
     for (let i = 0; i < rows.length; i += UPSERT_CHUNK) n += await write(m, rows.slice(i, i + UPSERT_CHUNK));
     return n;
@@ -81,8 +76,7 @@ async function writeAsMatcher(
  */
 async function rebuildAsMatcher(ds: DataSource, rows: readonly ScoredPair[]): Promise<number> {
   const written = await ds.transaction(async (m) => {
-    await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-    await lockPairStreams(m, pairStreamIds(rows));
+    await beginMatcherWrites(m);
     return MatchTableRebuild.within(m, ds, async (rebuild) => {
       let n = 0;
       for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
@@ -105,8 +99,7 @@ async function warmUp(ds: DataSource, rows: readonly ScoredPair[]): Promise<void
   const runner = ds.createQueryRunner();
   await runner.startTransaction();
   try {
-    await runner.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-    await lockPairStreams(runner.manager, pairStreamIds(rows));
+    await beginMatcherWrites(runner.manager);
     await upsertPairs(runner.manager, rows);
     await runner.query(`DELETE FROM matches`);
     await insertNewPairs(runner.manager, rows);
@@ -280,8 +273,9 @@ export async function persistScenario(
       `The rows are real qualifying pairs of the synthetic region (a stratified sample of supplies, each with up ` +
         `to 50 of the demands in its reach), written into an empty store (matches truncated before every ` +
         `measurement), in one transaction, in calls of ${UPSERT_CHUNK.toLocaleString('en-US')} rows as fullRematch ` +
-        `writes, with the matcher's setting on and the referenced streams locked once up front (inside the timed ` +
-        `part); the time runs from the first statement to the commit, on a connection that wrote ` +
+        `writes, under the matching lock with the matcher's settings (beginMatcherWrites: no reference check, as no stream ` +
+        `can be deleted until the commit, and a commit that does not wait for the disk; the referenced streams were locked ` +
+        `row by row up to session 27), inside the timed part; the time runs from the first statement to the commit, on a connection that wrote ` +
         `${WARM_UP_ROWS.toLocaleString('en-US')} of the rows every way in a rolled-back transaction first (as a ` +
         `worker's pooled connection has: a fresh connection's first write also plans the statements and compiles ` +
         `the trigger functions). The first figure is the full re-match's writer, MatchTableRebuild: it locks matches ` +

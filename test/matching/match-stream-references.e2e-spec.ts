@@ -1,5 +1,6 @@
-import { createDataSource } from '@symbiose/domain';
-import { lockPairStreams } from '@symbiose/domain/matching/match-writer';
+import { AppConfig } from '@symbiose/core';
+import { createDataSource, MATCHING_LOCK_ID, MatchingService, MatchStateCache } from '@symbiose/domain';
+import { beginMatcherWrites } from '@symbiose/domain/matching/match-writer';
 import { DataSource } from 'typeorm';
 import { pollUntil } from '../support/api-harness';
 import { isolatedConfig } from '../support/worker-harness';
@@ -7,17 +8,19 @@ import { createWorld, insertStream, MatchingWorld, prng, seededUuid } from './ma
 
 /**
  * Matches reference existing streams without per-row foreign keys (migration 1765030000000): inserts
- * are checked per statement, the matcher locks its streams once, and deleting or truncating streams
- * takes their matches along.
+ * are checked per statement, a deletion of streams waits for the matching lock (migration
+ * 1765100000000), so the matcher needs no check, and deleting or truncating streams takes their matches
+ * along.
  */
 describe('matches reference existing streams', () => {
   let db: DataSource;
   let other: DataSource;
   let world: MatchingWorld;
+  let config: AppConfig;
   const rnd = prng(31);
 
   beforeAll(async () => {
-    const config = await isolatedConfig('stream_refs');
+    config = await isolatedConfig('stream_refs');
     db = createDataSource(config);
     other = createDataSource(config);
     await Promise.all([db.initialize(), other.initialize()]);
@@ -115,41 +118,91 @@ describe('matches reference existing streams', () => {
     expect(await count()).toBe(0);
   });
 
-  it("the matcher's lock keeps its streams until it commits; a stream gone before the lock fails the write", async () => {
-    const supply = await insertStream(db, world.sites[0], 'supply', rnd, 'co2');
-    const demand = await insertStream(db, world.sites[1], 'demand', rnd, 'co2');
-    const gone = await insertStream(db, world.sites[2], 'demand', rnd, 'co2');
-    await db.query(`DELETE FROM streams WHERE id = $1`, [gone.id]);
-    await expect(db.transaction((m) => lockPairStreams(m, [supply.id, gone.id]))).rejects.toThrow(
-      /1 of the streams to match no longer exist/,
+  /** Sessions waiting for the matching lock (an advisory lock) with a statement that starts so. */
+  const waitingForMatching = (statement: string) =>
+    pollUntil(
+      async () => {
+        const [{ n }] = (await db.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE $1`,
+          [`${statement}%`],
+        )) as { n: number }[];
+        return n;
+      },
+      { timeoutMs: 5000, intervalMs: 20, what: `${statement} to wait for the matching lock` },
     );
 
+  it("a deletion of streams waits for the matcher's commit, and takes the matches it wrote along", async () => {
+    const supply = await insertStream(db, world.sites[0], 'supply', rnd, 'co2');
+    const demand = await insertStream(db, world.sites[1], 'demand', rnd, 'co2');
     const order: string[] = [];
     let deletion: Promise<unknown> | undefined;
     await db.transaction(async (m) => {
-      await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-      await lockPairStreams(m, [supply.id, demand.id, demand.id]);
-      // Another session deletes the demand: it has to wait for the matcher's commit.
+      await beginMatcherWrites(m);
       deletion = other
         .query(`DELETE FROM streams WHERE id = $1`, [demand.id])
         .then(() => order.push('deleted'));
-      const waiting = await pollUntil(
-        async () => {
-          const [{ n }] = (await db.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM streams%'`,
-          )) as { n: number }[];
-          return n;
-        },
-        { timeoutMs: 5000, intervalMs: 20, what: 'the deletion to wait on the lock' },
-      );
-      order.push(`waiting ${waiting}`);
+      order.push(`waiting ${await waitingForMatching('DELETE FROM streams')}`);
       await insertMatch(m, supply.id, demand.id);
       order.push('matched');
     });
     await deletion;
-    // The deletion ran after the commit and took the new match with its stream.
     expect(order).toEqual(['waiting 1', 'matched', 'deleted']);
     expect(await count()).toBe(0);
+  });
+
+  it('a matching job that starts during a deletion waits for its commit and pairs nothing with the deleted stream', async () => {
+    const matcher = new MatchingService(db, config, new MatchStateCache());
+    const streams = [];
+    for (let i = 0; i < 4; i++) streams.push(await insertStream(db, world.sites[0], 'supply', rnd, 'co2'));
+    for (let i = 0; i < 4; i++) streams.push(await insertStream(db, world.sites[1], 'demand', rnd, 'co2'));
+    for (const s of streams) await matcher.matchStream(s.id);
+    // A supply with a match, and that match's demand.
+    const [pair] = (await db.query(
+      `SELECT supply_stream_id AS supply, demand_stream_id AS demand FROM matches ORDER BY score DESC LIMIT 1`,
+    )) as { supply: string; demand: string }[];
+    expect(pair).toBeDefined();
+    // The supply changes, and its demand is being deleted when its job starts.
+    await db.query(
+      `UPDATE streams SET version = version + 1, annual_quantity = annual_quantity + 1 WHERE id = $1`,
+      [pair.supply],
+    );
+    const runner = other.createQueryRunner();
+    await runner.startTransaction();
+    let job: Promise<unknown> | undefined;
+    try {
+      await runner.query(`DELETE FROM streams WHERE id = $1`, [pair.demand]);
+      job = matcher.matchStream(pair.supply);
+      expect(await waitingForMatching('SELECT pg_advisory_xact_lock')).toBe(1);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    await job;
+    expect(
+      await count(`SELECT count(*)::int AS n FROM matches WHERE demand_stream_id = '${pair.demand}'`),
+    ).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM matches m
+         WHERE NOT EXISTS (SELECT 1 FROM streams s WHERE s.id = m.supply_stream_id)
+            OR NOT EXISTS (SELECT 1 FROM streams s WHERE s.id = m.demand_stream_id)`,
+      ),
+    ).toBe(0);
+    // The job did run: the supply is matched at its new version.
+    const [{ matched }] = (await db.query(
+      `SELECT matched_version = version AS matched FROM streams WHERE id = $1`,
+      [pair.supply],
+    )) as { matched: boolean }[];
+    expect(matched).toBe(true);
+  });
+
+  it('the deletion trigger takes the lock the matcher takes', async () => {
+    const [{ src }] = (await db.query(
+      `SELECT prosrc AS src FROM pg_proc WHERE proname = 'wait_for_matching'`,
+    )) as {
+      src: string;
+    }[];
+    expect(src).toContain(`pg_advisory_xact_lock(${MATCHING_LOCK_ID})`);
   });
 });

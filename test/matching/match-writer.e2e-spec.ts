@@ -7,9 +7,8 @@ import {
   type StreamRow,
 } from '@symbiose/domain';
 import {
+  beginMatcherWrites,
   insertNewPairs,
-  lockPairStreams,
-  pairStreamIds,
   storedPairPositions,
   upsertPairs,
 } from '@symbiose/domain/matching/match-writer';
@@ -51,11 +50,10 @@ describe('match writers', () => {
   afterAll(async () => db.destroy());
   beforeEach(async () => db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`));
 
-  /** As the matcher writes: its setting on, the pairs' streams locked first. */
+  /** As the matcher writes: under the matching lock, with its settings. */
   const asMatcher = <T>(fn: (m: EntityManager) => Promise<T>) =>
     db.transaction(async (m) => {
-      await m.query(`SELECT set_config('symbiose.matcher_writes', 'on', true)`);
-      await lockPairStreams(m, pairStreamIds(pairs));
+      await beginMatcherWrites(m);
       return fn(m);
     });
   const stored = async () =>

@@ -237,34 +237,43 @@ export function* pairStreamIds(pairs: readonly ScoredPair[]): Iterable<string> {
 }
 
 /**
- * Locks the streams that the pairs about to be written reference (FOR KEY SHARE, as a foreign key's
- * check did for each row) once per stream: none of them can be deleted before the transaction ends,
- * so the matcher's writes skip the per-statement reference check (migration 1765030000000). Call it in
- * the matcher's transaction, before writing; it throws when a stream no longer exists (deleted since
- * the matcher read it: the job is retried on the current data).
+ * All matching writes serialize on this advisory lock, so each job reads a consistent store and leaves
+ * one behind; a statement deleting streams takes it too (migration 1765100000000).
  */
-export async function lockPairStreams(manager: EntityManager, streamIds: Iterable<string>): Promise<void> {
-  const ids = [...new Set(streamIds)];
-  if (ids.length === 0) return;
-  const [{ locked }] = (await manager.query(
-    `SELECT count(*)::int AS locked FROM (SELECT 1 FROM streams WHERE id = ANY($1::uuid[]) FOR KEY SHARE) s`,
-    [uuidArray(ids)],
-  )) as { locked: number }[];
-  if (locked !== ids.length) {
-    throw new Error(
-      `${ids.length - locked} of the streams to match no longer exist; matching again on current data`,
-    );
-  }
+export const MATCHING_LOCK_ID = 7_356_110_043;
+
+/**
+ * Starts the matcher's writes in the caller's transaction, before it reads anything:
+ * - takes the matching lock, held to the commit: no other matching transaction and no deletion of
+ *   streams comes in between, so the streams it reads after this stay until it commits (its writes
+ *   skip the reference check, migration 1765100000000);
+ * - tells the triggers that forget rank floors after other writers' changes to leave its writes alone
+ *   (it keeps the stored floors itself);
+ * - lets its commit return before the WAL reaches the disk (synchronous_commit off): what it writes is
+ *   derived from the streams, and a transaction a Postgres crash loses is lost whole, matched_version
+ *   included, so its streams are dirty again and the sweeper has them matched again (WAL is written in
+ *   order: a later commit that did reach the disk took this one along).
+ */
+export async function beginMatcherWrites(manager: EntityManager): Promise<void> {
+  await manager.query(
+    `SELECT pg_advisory_xact_lock($1), set_config('symbiose.matcher_writes', 'on', true),
+       set_config('synchronous_commit', 'off', true)`,
+    [MATCHING_LOCK_ID],
+  );
 }
 
-/** lockPairStreams without the check: locks those of the streams that exist and returns their ids. */
-export async function lockExistingStreams(
+/**
+ * Those of the streams that exist, for a matcher that did not read them in its transaction (write sets
+ * a job deferred past its first commit). Under the matching lock (beginMatcherWrites) none of them can be
+ * deleted before the commit.
+ */
+export async function existingStreams(
   manager: EntityManager,
   streamIds: Iterable<string>,
 ): Promise<Set<string>> {
   const ids = [...new Set(streamIds)];
   if (ids.length === 0) return new Set();
-  const rows = (await manager.query(`SELECT id FROM streams WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [
+  const rows = (await manager.query(`SELECT id FROM streams WHERE id = ANY($1::uuid[])`, [
     uuidArray(ids),
   ])) as { id: string }[];
   return new Set(rows.map((r) => r.id));

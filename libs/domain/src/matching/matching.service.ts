@@ -10,8 +10,9 @@ import { MatchStateCache } from './match-state.cache';
 import { analyzeMatches, MatchTableRebuild, validateMatchesReferences } from './match-table-rebuild';
 import {
   deleteProposed,
-  lockExistingStreams,
-  lockPairStreams,
+  beginMatcherWrites,
+  existingStreams,
+  MATCHING_LOCK_ID,
   markNotQualifying,
   pairStreamIds,
   PIPELINED_STATEMENT_ROWS,
@@ -39,8 +40,7 @@ import {
 } from './rank-floors';
 import { reachBox } from './reach-box';
 
-/** All matching writes serialize on this lock: each job reads a consistent store and leaves one behind. */
-export const MATCHING_LOCK_ID = 7_356_110_043;
+export { MATCHING_LOCK_ID };
 
 /**
  * Statements of one transaction queued one after another while the caller goes on (the connection
@@ -271,12 +271,7 @@ export class MatchingService {
     return this.state.exclusive(async () => {
       try {
         return await this.db.transaction(async (m) => {
-          // The matcher keeps the stored rank floors itself; the setting tells the triggers that forget
-          // floors on other writers' changes to leave this transaction's writes alone.
-          await m.query(
-            `SELECT pg_advisory_xact_lock($1), set_config('symbiose.matcher_writes', 'on', true)`,
-            [MATCHING_LOCK_ID],
-          );
+          await beginMatcherWrites(m);
           // Before anything is read: the store as the last job left it, its deferred writes included.
           await this.applyPendingWrites(m);
           return fn(m);
@@ -444,7 +439,7 @@ export class MatchingService {
     for (const row of rows) {
       const upserts = JSON.parse(row.upserts) as ScoredPair[];
       // Only tests and administrators delete streams; a deleted stream took its matches along.
-      const existing = await lockExistingStreams(m, pairStreamIds(upserts));
+      const existing = await existingStreams(m, pairStreamIds(upserts));
       await upsertPairs(
         m,
         upserts.filter((p) => existing.has(p.supplyId) && existing.has(p.demandId)),
@@ -567,7 +562,7 @@ export class MatchingService {
     const others = [...changed.filter((p) => !topOfS.has(other(p))), ...entrants];
     const defer = others.length + pushedOutDrops.length > this.config.MATCH_DEFER_AFTER;
     const writtenNow = defer ? ownTop : [...changed, ...entrants];
-    await lockPairStreams(m, pairStreamIds(writtenNow));
+    // Every stream paired here is in the state synced under the matching lock: none can be gone.
     await upsertPairs(m, writtenNow);
     await markNotQualifying(m, notQualifying);
     const deleted = [...dropped, ...pushedOutDrops];
@@ -636,13 +631,9 @@ export class MatchingService {
       const streams = this.state.all();
       streamCount = streams.length;
       const byId = new Map(streams.map((s) => [s.id, s]));
-      // Every pair written below is between active streams: lock them once (0.1 million row locks at
-      // 100,000 streams) instead of a reference check per match row.
+      // Every pair written below is between active streams read under the matching lock, which a
+      // deletion of streams waits for: no reference check per match row.
       const active = streams.filter((s) => s.status === 'active');
-      await lockPairStreams(
-        m,
-        active.map((s) => s.id),
-      );
       // Progress counts streams: each finds its own top K (see matchFromScratch).
       const progress = new RunProgress(active.length, onProgress);
       // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
