@@ -43,6 +43,8 @@ export interface BenchConfig {
   /** Rows of the row-by-row baseline (all of persistRows by default). */
   rowByRowRows: number;
   incrementalSamples: number;
+  /** Milliseconds between the incremental scenario's GETs while it waits for a new stream's matches. */
+  readablePollMs: number;
   /** Region sizes at which the full re-match is also run to completion (scaling curve). */
   rematchLadder: number[];
   /** Full re-match runs per ladder size (they are long: the writes dominate). */
@@ -120,6 +122,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     persistRows,
     rowByRowRows: int(env, 'BENCH_ROW_BY_ROW_ROWS', Math.min(persistRows, 5_000), 1),
     incrementalSamples: int(env, 'BENCH_INCREMENTAL_SAMPLES', 12, 1),
+    readablePollMs: int(env, 'BENCH_READABLE_POLL_MS', 2, 0),
     rematchLadder: list(env, 'BENCH_REMATCH_LADDER', streams > 20_000 ? [2_000, 5_000] : []),
     ladderRepeat: int(env, 'BENCH_LADDER_REPEAT', 1, 1),
     ladderIncrementalSamples: int(env, 'BENCH_LADDER_INCREMENTAL_SAMPLES', 10, 1),

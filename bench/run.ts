@@ -445,6 +445,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
       BENCH_REMATCH_TIMEOUT_S: cfg.rematchTimeoutS,
       BENCH_REMATCH_REPEAT: cfg.rematchRepeat,
       BENCH_INCREMENTAL_SAMPLES: cfg.incrementalSamples,
+      BENCH_READABLE_POLL_MS: cfg.readablePollMs,
       BENCH_PERSIST_ROWS: cfg.persistRows,
       BENCH_ALLOCATION_PAIRS: cfg.allocationPairs,
       BENCH_GET_RATES: cfg.getRates.join(','),
