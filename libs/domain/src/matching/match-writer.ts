@@ -36,14 +36,17 @@ export const PIPELINED_STATEMENT_ROWS = 5_000;
  * about a fifth of the write into an empty store. The split relies on no other transaction inserting
  * the same pairs meanwhile, which the matching lock guarantees for the matcher (the only writer of new
  * matches); without it such a pair fails the statement (unique violation) instead of being overwritten.
+ * A caller that has read every row of these pairs in its transaction passes their positions as
+ * `storedAt` instead (an incremental job's own pairs: one round trip less).
  */
 export async function upsertPairs(
   manager: EntityManager,
   pairs: readonly ScoredPair[],
   rowsPerStatement = PIPELINED_STATEMENT_ROWS,
+  storedAt?: ReadonlySet<number>,
 ): Promise<number> {
   if (pairs.length === 0) return 0;
-  const stored = await storedPairPositions(manager, pairs);
+  const stored = storedAt ?? (await storedPairPositions(manager, pairs));
   if (stored.size === 0) return insertNewPairs(manager, pairs, rowsPerStatement);
   const fresh: ScoredPair[] = [];
   const existing: ScoredPair[] = [];

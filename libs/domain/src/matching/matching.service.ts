@@ -352,7 +352,8 @@ export class MatchingService {
       // The stream's stored pairs first: scoring skips candidates that can enter neither list, never these.
       const storedStarted = performance.now();
       const counterpartOf = (p: StoredRank) => (stream.direction === 'supply' ? p.demandId : p.supplyId);
-      const stored = new Map((await this.storedPairsOf(m, stream)).map((p) => [counterpartOf(p), p]));
+      const rows = await this.storedRowsOf(m, stream);
+      const stored = new Map(rows.pairs.map((p) => [counterpartOf(p), p]));
       const storedReadMs = performance.now() - storedStarted;
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
@@ -366,7 +367,7 @@ export class MatchingService {
       let computeMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const computeCpuMs = (cpu.user + cpu.system) / 1000;
-      const result = await this.applyStreamChange(m, stream, newPairs, stored);
+      const result = await this.applyStreamChange(m, stream, newPairs, stored, rows.unlisted);
       computeMs += result.extraComputeMs;
       await m.query(`UPDATE streams SET matched_version = $2 WHERE id = $1 AND version = $2`, [
         stream.id,
@@ -459,6 +460,7 @@ export class MatchingService {
     s: MatchableStream,
     newPairs: ScoredPair[],
     storedByCounterpart: ReadonlyMap<string, StoredRank>,
+    unlistedCounterparts: ReadonlySet<string>,
   ) {
     const K = this.k;
     const sIsSupply = s.direction === 'supply';
@@ -562,8 +564,17 @@ export class MatchingService {
     const others = [...changed.filter((p) => !topOfS.has(other(p))), ...entrants];
     const defer = others.length + pushedOutDrops.length > this.config.MATCH_DEFER_AFTER;
     const writtenNow = defer ? ownTop : [...changed, ...entrants];
-    // Every stream paired here is in the state synced under the matching lock: none can be gone.
-    await upsertPairs(m, writtenNow);
+    // Every stream paired here is in the state synced under the matching lock: none can be gone. When
+    // all the pairs are s's own, which of them have rows is known from s's rows read above.
+    const ownOnly = writtenNow.every((p) => (sIsSupply ? p.supplyId : p.demandId) === s.id);
+    const storedAt = ownOnly
+      ? new Set(
+          writtenNow.flatMap((p, i) =>
+            storedByCounterpart.has(other(p)) || unlistedCounterparts.has(other(p)) ? [i] : [],
+          ),
+        )
+      : undefined;
+    await upsertPairs(m, writtenNow, PIPELINED_STATEMENT_ROWS, storedAt);
     await markNotQualifying(m, notQualifying);
     const deleted = [...dropped, ...pushedOutDrops];
     await deleteProposed(m, defer ? dropped : deleted);
@@ -937,6 +948,17 @@ export class MatchingService {
   }
 
   private async storedPairsOf(m: EntityManager, s: MatchableStream): Promise<StoredRank[]> {
+    return (await this.storedRowsOf(m, s)).pairs;
+  }
+
+  /**
+   * Every row of s: its stored pairs (storedPairsOf: those that qualify or are not expired), and the
+   * counterparts of the others (expired and no longer qualifying: rows a pair that qualifies again has).
+   */
+  private async storedRowsOf(
+    m: EntityManager,
+    s: MatchableStream,
+  ): Promise<{ pairs: StoredRank[]; unlisted: Set<string> }> {
     const column = s.direction === 'supply' ? 'supply_stream_id' : 'demand_stream_id';
     const rows: {
       supply_stream_id: string;
@@ -952,28 +974,36 @@ export class MatchingService {
       flag_mask: number;
       engine_version: string;
       factor_set_version: string;
+      listed: boolean;
     }[] = await m.query(
       `SELECT supply_stream_id, demand_stream_id, score, energy_saved_mwh, route_km, status, qualifies,
          (status <> 'proposed' OR supply_interest IS NOT NULL OR demand_interest IS NOT NULL) AS acted_on,
-         exchanged_quantity, distance_km, flag_mask, engine_version, factor_set_version
-       FROM matches WHERE ${column} = $1 AND (qualifies OR status <> 'expired')`,
+         exchanged_quantity, distance_km, flag_mask, engine_version, factor_set_version,
+         (qualifies OR status <> 'expired') AS listed
+       FROM matches WHERE ${column} = $1`,
       [s.id],
     );
-    return rows.map((r) => ({
-      supplyId: r.supply_stream_id,
-      demandId: r.demand_stream_id,
-      score: r.score,
-      energy: r.energy_saved_mwh,
-      routeKm: r.route_km,
-      status: r.status,
-      qualifies: r.qualifies,
-      actedOn: r.acted_on && r.status !== 'expired',
-      exchanged: r.exchanged_quantity,
-      distanceKm: r.distance_km,
-      flagMask: r.flag_mask,
-      engineVersion: r.engine_version,
-      factorSetVersion: r.factor_set_version,
-    }));
+    const counterpart = (r: (typeof rows)[number]) =>
+      s.direction === 'supply' ? r.demand_stream_id : r.supply_stream_id;
+    const unlisted = new Set(rows.filter((r) => !r.listed).map(counterpart));
+    const pairs = rows
+      .filter((r) => r.listed)
+      .map((r) => ({
+        supplyId: r.supply_stream_id,
+        demandId: r.demand_stream_id,
+        score: r.score,
+        energy: r.energy_saved_mwh,
+        routeKm: r.route_km,
+        status: r.status,
+        qualifies: r.qualifies,
+        actedOn: r.acted_on && r.status !== 'expired',
+        exchanged: r.exchanged_quantity,
+        distanceKm: r.distance_km,
+        flagMask: r.flag_mask,
+        engineVersion: r.engine_version,
+        factorSetVersion: r.factor_set_version,
+      }));
+    return { pairs, unlisted };
   }
 
   /**
