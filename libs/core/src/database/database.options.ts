@@ -7,7 +7,7 @@ type MigrationList = MixedList<Function | string>;
 
 /** One set of options for the application and the migration CLI. synchronize is never on. */
 export function buildDataSourceOptions(
-  config: Pick<AppConfig, 'DATABASE_URL'>,
+  config: Pick<AppConfig, 'DATABASE_URL'> & Partial<Pick<AppConfig, 'DB_POOL_MIN'>>,
   entities: EntityList,
   migrations: MigrationList,
 ): DataSourceOptions {
@@ -25,7 +25,14 @@ export function buildDataSourceOptions(
     // settings that disable nested loops, so statements reading a few thousand rows compiled for
     // 300–550 ms each (a stream job's floor refresh, its proposals' digest); none of ours is a long
     // expression-heavy scan that compiling would pay back.
-    extra: { max: 20, connectionTimeoutMillis: 5000, statement_timeout: 60_000, options: '-c jit=off' },
+    extra: {
+      max: 20,
+      // Idle connections past `min` close after 10 s (pg-pool's default); those below stay warm.
+      min: config.DB_POOL_MIN ?? 0,
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 60_000,
+      options: '-c jit=off',
+    },
   };
 }
 
