@@ -131,6 +131,10 @@ describe('match lifecycle with a real worker', () => {
       )
         .filter((n) => n.matchId === id)
         .map((n) => n.kind);
+    // Announced shortly after the match is readable (MATCH_NOTIFY_DELAY_MS), once per side.
+    for (const token of [A, B]) {
+      await pollUntil(async () => (await newFor(token)).length > 0, { what: 'the match to be announced' });
+    }
     expect(await newFor(A)).toEqual(['match_proposed']);
     expect(await newFor(B)).toEqual(['match_proposed']);
 

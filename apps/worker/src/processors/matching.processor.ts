@@ -14,6 +14,7 @@ import {
   findDirtyStreams,
   MatchingService,
   MatchRunsService,
+  requestProposalDelivery,
   validateMatchesReferences,
 } from '@symbiose/domain';
 import { Job } from 'bullmq';
@@ -45,11 +46,7 @@ export class MatchingProcessor {
     this.streamJobs++;
     try {
       const result = await this.matching.matchStream(payload.streamId);
-      // A write with more new proposals than the trigger fans out inline (a stream entering a sparse
-      // store) queued its notifications: deliver them now rather than at the next sweep.
-      await deliverQueuedProposals(this.db).catch((err: Error) =>
-        this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
-      );
+      await this.announceProposals();
       return result;
     } finally {
       this.streamJobs--;
@@ -59,6 +56,26 @@ export class MatchingProcessor {
         if (this.streamJobs === 0) scavengeIfFilled(YOUNG_GENERATION_SHARE);
       }, IDLE_AFTER_MS);
     }
+  }
+
+  /**
+   * The job's new proposals were queued in match_proposal_outbox by its write: announce them soon,
+   * once for the whole burst of jobs (the digest would otherwise run after every job, beside the first
+   * reads of its matches), or right away when the delay is 0 or Redis is unreachable. A failed
+   * delivery leaves them queued for the sweeper.
+   */
+  private async announceProposals(): Promise<void> {
+    const delay = this.config.MATCH_NOTIFY_DELAY_MS;
+    if (delay > 0 && (await requestProposalDelivery(this.queue, delay))) return;
+    await this.deliverProposals();
+  }
+
+  @JobHandler(JobName.DeliverMatchNotifications)
+  async deliverProposals(): Promise<number> {
+    return deliverQueuedProposals(this.db).catch((err: Error) => {
+      this.logger.warn(`match notifications left for the sweeper: ${err.message}`);
+      return 0;
+    });
   }
 
   /**

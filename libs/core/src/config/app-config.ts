@@ -98,6 +98,18 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   MATCH_DEFER_AFTER = 0;
 
+  /**
+   * A stream job's new proposals are announced this long after its commit, by one delivery job for
+   * every job of a burst (the first request in the window schedules it, the rest join it), so the
+   * notification digest does not compete with the first reads of the new matches. 0: each job
+   * delivers its own right after it commits.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  MATCH_NOTIFY_DELAY_MS = 250;
+
   /** Rows per statement of a full re-match's writes (a supply's K best are written in such batches while the run scores). */
   @Transform(toInt)
   @IsInt()

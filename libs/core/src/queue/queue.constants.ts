@@ -17,6 +17,8 @@ export enum JobName {
   AllocateRegion = 'allocate-region',
   /** Repeatable (daily) and on request: rebuild the reports' summary tables from raw rows and record any drift. */
   CheckReportSummaries = 'check-report-summaries',
+  /** Announce the new proposals stream jobs queued in match_proposal_outbox (throttled; see MATCH_NOTIFY_THROTTLE). */
+  DeliverMatchNotifications = 'deliver-match-notifications',
 }
 
 export interface JobPayloads {
@@ -28,6 +30,8 @@ export interface JobPayloads {
   [JobName.AllocateRegion]: { requestedAt: string };
   /** `checkId`: the report_summary_checks row of a requested check; a scheduled run creates its own. */
   [JobName.CheckReportSummaries]: { checkId?: string };
+  /** `requestedAt`: ISO time of the first request the throttled job stands for. */
+  [JobName.DeliverMatchNotifications]: { requestedAt: string };
 }
 
 export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = {
@@ -37,6 +41,8 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = {
   [JobName.ExpireStreams]: QueueName.Maintenance,
   [JobName.AllocateRegion]: QueueName.Maintenance,
   [JobName.CheckReportSummaries]: QueueName.Maintenance,
+  // Beside the stream jobs (concurrency > 1), not behind a long maintenance job.
+  [JobName.DeliverMatchNotifications]: QueueName.Matching,
 };
 
 /** BullMQ job ids may not contain ':'; ids are deterministic so a duplicate enqueue is a no-op. */
@@ -58,6 +64,11 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
       const at = Date.parse((payload as JobPayloads[JobName.AllocateRegion]).requestedAt);
       return `allocate-region_${Number.isFinite(at) ? at : 0}`;
     }
+    case JobName.DeliverMatchNotifications: {
+      // As allocate-region's: the deduplication id of MATCH_NOTIFY_THROTTLE does the deduplication.
+      const at = Date.parse((payload as JobPayloads[JobName.DeliverMatchNotifications]).requestedAt);
+      return `deliver-match-notifications_${Number.isFinite(at) ? at : 0}`;
+    }
     default:
       return undefined;
   }
@@ -72,6 +83,16 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
 export const ALLOCATE_REGION_DEBOUNCE = {
   delay: 5000,
   deduplication: { id: 'allocate-region', keepLastIfActive: true, reschedule: true },
+} as const;
+
+/**
+ * Throttle of deliver-match-notifications (the delay is MATCH_NOTIFY_DELAY_MS): the first request
+ * schedules the job, requests while it is delayed or waiting join it (unlike allocate-region's
+ * debounce, a steady stream of jobs cannot push delivery back indefinitely), and a request while it runs
+ * queues one follow-up, so proposals queued during a delivery are announced by the next one.
+ */
+export const MATCH_NOTIFY_THROTTLE = {
+  deduplication: { id: 'deliver-match-notifications', keepLastIfActive: true },
 } as const;
 
 /** Bounds on what Redis keeps of finished jobs. */

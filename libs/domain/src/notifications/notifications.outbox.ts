@@ -1,4 +1,4 @@
-import { rowsOf } from '@symbiose/core';
+import { JobName, JobQueue, MATCH_NOTIFY_THROTTLE, rowsOf } from '@symbiose/core';
 import { DataSource } from 'typeorm';
 
 /**
@@ -28,4 +28,17 @@ export async function deliverQueuedProposals(db: DataSource): Promise<number> {
     );
     return row?.n ?? 0;
   });
+}
+
+/**
+ * Asks for the queued proposals to be delivered `delayMs` from now by the throttled
+ * deliver-match-notifications job (MATCH_NOTIFY_THROTTLE: every request of a burst joins the one
+ * scheduled). Best effort: false when Redis is unreachable, and the caller delivers them itself.
+ */
+export function requestProposalDelivery(queue: JobQueue, delayMs: number): Promise<boolean> {
+  return queue.addBestEffort(
+    JobName.DeliverMatchNotifications,
+    { requestedAt: new Date().toISOString() },
+    { delay: delayMs, deduplication: { ...MATCH_NOTIFY_THROTTLE.deduplication } },
+  );
 }
