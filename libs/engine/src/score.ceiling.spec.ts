@@ -215,11 +215,12 @@ describe('distance-free categories (CO2, hydrogen): score and energy by score cl
     );
   });
 
-  // Two pairs that share one stream, whose other streams have the same class and quantity but differ
-  // in everything else a pair reads (site, purity, availability, reach): when both qualify, the same
-  // score and energy, a route of distance × distanceFreeRoutePerKm, and a chord that bounds the
-  // distance from below (what a matcher skips candidates by).
-  it('pairs whose other streams share class and quantity score alike and rank by distance', () => {
+  // Two pairs that share one stream, whose other streams have the same class and exchange the same
+  // quantity (the same one, or two that both exceed the shared stream's) but differ in everything else a
+  // pair reads (site, purity, availability, reach): when both qualify, the same score and energy, a
+  // route of distance × distanceFreeRoutePerKm, and a chord that bounds the distance from below (what a
+  // matcher skips candidates by).
+  it('pairs whose other streams share class and exchanged quantity score alike and rank by distance', () => {
     const handlings = [null, 'vented', 'fuel', 'sold_elsewhere', 'flared'] as const;
     const sources = [null, 'gas_combustion_co2', 'purchased_liquid_co2', 'smr_hydrogen'] as const;
     const place = fc.record({
@@ -238,10 +239,11 @@ describe('distance-free categories (CO2, hydrogen): score and energy by score cl
         fc.constantFrom(...sources),
         fc.integer({ min: 1, max: 5000 }),
         fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 5000 }),
         place,
         place,
         place,
-        (category, sharedIsSupply, handling, source, sharedQty, otherQty, at, a, b) => {
+        (category, sharedIsSupply, handling, source, sharedQty, otherQty, more, at, a, b) => {
           const make = (direction: 'supply' | 'demand', p: typeof at, qty: number): StreamFacts =>
             (direction === 'supply' ? supply : demand)(category, {
               annualQuantity: qty,
@@ -253,8 +255,10 @@ describe('distance-free categories (CO2, hydrogen): score and energy by score cl
             });
           const shared = make(sharedIsSupply ? 'supply' : 'demand', at, sharedQty);
           const otherSide = sharedIsSupply ? 'demand' : 'supply';
-          // The two others: same class (a supply's country is taken from `at`, see make), same quantity.
-          const [o1, o2] = [a, b].map((p) => make(otherSide, p, otherQty));
+          // The two others: same class (a supply's country is taken from `at`, see make), and the same
+          // quantity or two at least the shared stream's: the same smaller quantity either way.
+          const o1 = make(otherSide, a, otherQty);
+          const o2 = make(otherSide, b, otherQty >= sharedQty ? sharedQty + more : otherQty);
           expect(scoreClassOf(o1)).toBe(scoreClassOf(o2));
           const score = (o: StreamFacts) => (sharedIsSupply ? scorePair(shared, o) : scorePair(o, shared));
           const [r1, r2] = [score(o1), score(o2)];
