@@ -43,14 +43,17 @@ export const STREAM_LIMITS = {
 /** The time zone whose calendar date decides when a stream's availability has ended. */
 export const REGION_TIME_ZONE = 'Europe/Brussels';
 
+// Built once: constructing an Intl.DateTimeFormat costs about 0.3 ms, on every listing's write.
+const REGION_DATE_FORMAT = new Intl.DateTimeFormat('en-CA', {
+  timeZone: REGION_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 /** The calendar date (YYYY-MM-DD) of `now` in the region. */
 export function regionDate(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: REGION_TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return REGION_DATE_FORMAT.format(now);
 }
 
 export interface StreamCheckOptions {
