@@ -22,6 +22,7 @@ import {
 import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
+import { mthLargest } from './order-statistic';
 import { ceilingFactsOf } from './pair-scoring';
 import {
   AT_ENERGY,
@@ -418,33 +419,6 @@ function partitionOfStreams(
     p.maxCeiling = f.perUnit > p.maxCeiling || Number.isNaN(f.perUnit) ? f.perUnit : p.maxCeiling;
   });
   return p;
-}
-
-/** The m-th largest of a[0..n) (1 ≤ m ≤ n); reorders a. Hoare-style quickselect. */
-function mthLargest(a: Float64Array, n: number, m: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  const target = m - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return a[target];
-  }
-  return a[target];
 }
 
 interface Seeds {

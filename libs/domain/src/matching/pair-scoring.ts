@@ -21,6 +21,7 @@ import {
   unitVector,
 } from '@symbiose/engine';
 import { MatchableStream, ScoredPair } from './matching.types';
+import { mthLargestOf } from './order-statistic';
 import { streamReachKm } from './reach-box';
 
 /** Scores one stream against candidates of the opposite direction; pairs within one company are internal, not exchanges. */
@@ -459,7 +460,7 @@ export function scoreAgainstBounded(
     );
   }
   let first = -Infinity;
-  if (later.length > 2 * k) first = tightened.slice().sort()[later.length - 2 * k];
+  if (later.length > 2 * k) first = mthLargestOf(tightened, 2 * k);
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < later.length; j++) {
       if (tightened[j] >= first !== (pass === 0)) continue;
