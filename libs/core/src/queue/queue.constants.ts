@@ -58,20 +58,21 @@ export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): s
       const checkId = (payload as JobPayloads[JobName.CheckReportSummaries]).checkId;
       return checkId ? `check-report-summaries_${checkId}` : undefined;
     }
-    case JobName.AllocateRegion: {
-      // Unique per request time: dedup is by ALLOCATE_REGION_DEBOUNCE's deduplication id, not the job
-      // id, because a fixed id would collide with the completed job that JOB_RETENTION keeps.
-      const at = Date.parse((payload as JobPayloads[JobName.AllocateRegion]).requestedAt);
-      return `allocate-region_${Number.isFinite(at) ? at : 0}`;
-    }
-    case JobName.DeliverMatchNotifications: {
-      // As allocate-region's: the deduplication id of MATCH_NOTIFY_THROTTLE does the deduplication.
-      const at = Date.parse((payload as JobPayloads[JobName.DeliverMatchNotifications]).requestedAt);
-      return `deliver-match-notifications_${Number.isFinite(at) ? at : 0}`;
-    }
+    case JobName.AllocateRegion:
+    case JobName.DeliverMatchNotifications:
+      // Unique per request time: dedup is by the deduplication id of ALLOCATE_REGION_DEBOUNCE or
+      // MATCH_NOTIFY_THROTTLE, not the job id, because a fixed id would collide with the completed job
+      // that JOB_RETENTION keeps.
+      return requestTimeJobId(name, (payload as { requestedAt: string }).requestedAt);
     default:
       return undefined;
   }
+}
+
+/** `<job name>_<requestedAt in epoch ms>` (0 for a time that does not parse). */
+function requestTimeJobId(name: JobName, requestedAt: string): string {
+  const at = Date.parse(requestedAt);
+  return `${name}_${Number.isFinite(at) ? at : 0}`;
 }
 
 /**
