@@ -85,6 +85,20 @@ export function heatSupply(siteId: string, overrides: Record<string, unknown> = 
   };
 }
 
+/** A valid heat demand on `siteId` that a `heatSupply` nearby can serve; override any field. */
+export function heatDemand(siteId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    siteId,
+    direction: 'demand',
+    category: 'heat',
+    title: 'Greenhouse heating',
+    quantity: { amount: 80000, unit: 'MWh/yr' },
+    heat: { temperatureC: 70, medium: 'hot_water' },
+    currentSource: 'natural_gas_boiler',
+    ...overrides,
+  };
+}
+
 /** A valid material supply (slag) on `siteId`. */
 export function slagSupply(siteId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

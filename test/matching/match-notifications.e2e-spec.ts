@@ -7,32 +7,13 @@ import { INestApplicationContext } from '@nestjs/common';
 import { JobName, JobQueue, QueueName } from '@symbiose/core';
 import request from 'supertest';
 import { bearer, createTenant, SITE_LOCATIONS, tokenFor } from '../factories';
+import { heatDemand, heatSupply } from '../streams-fixtures';
 import { ApiHarness, pollUntil, startApi } from '../support/api-harness';
 import { drain, isolatedConfig, obliterateQueues, startWorker } from '../support/worker-harness';
 
 const API = '/api/v1';
 // Long enough for the whole burst's jobs to fall in one window on a slow machine.
 const DELAY_MS = 3000;
-
-const heatDemand = (siteId: string) => ({
-  siteId,
-  direction: 'demand',
-  category: 'heat',
-  title: 'Greenhouse heating',
-  quantity: { amount: 80000, unit: 'MWh/yr' },
-  heat: { temperatureC: 70, medium: 'hot_water' },
-  currentSource: 'natural_gas_boiler',
-});
-
-const heatSupply = (siteId: string) => ({
-  siteId,
-  direction: 'supply',
-  category: 'heat',
-  title: 'Process heat from the ammonia plant',
-  quantity: { amount: 200000, unit: 'MWh/yr' },
-  heat: { temperatureC: 95, medium: 'hot_water' },
-  currentHandling: 'cooling_tower',
-});
 
 interface Item {
   kind: string;
