@@ -115,9 +115,7 @@ export class MatchingProcessor {
       const run = await this.runs.execute(payload.runId);
       // The run's new proposals were queued, not fanned out inside its write. A failure here must not
       // fail the finished run: the outbox keeps them and the next sweep delivers them.
-      await deliverQueuedProposals(this.db).catch((err: Error) =>
-        this.logger.warn(`match notifications left for the sweeper: ${err.message}`),
-      );
+      await this.deliverProposals();
       return run;
     } catch (err) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
