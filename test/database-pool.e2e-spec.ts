@@ -1,7 +1,7 @@
 /**
  * Each process keeps DB_POOL_MIN connections open while idle, so the first request after a quiet spell
  * does not wait for a new backend (measured: a POST /streams after 12 s idle took 45–48 ms on a new
- * connection, 19–21 ms on a kept one, 13–18 ms right after another request).
+ * connection, 19–21 ms on a kept one, 12–26 ms right after another request).
  */
 import { createDataSource } from '@symbiose/domain';
 import { DataSource } from 'typeorm';
