@@ -43,6 +43,8 @@ export interface BenchConfig {
   /** Rows of the row-by-row baseline (all of persistRows by default). */
   rowByRowRows: number;
   incrementalSamples: number;
+  /** New streams per repeat of the incremental scenario timed for their compute alone (see its notes). */
+  computeSamples: number;
   /** Milliseconds between the incremental scenario's GETs while it waits for a new stream's matches. */
   readablePollMs: number;
   /** Region sizes at which the full re-match is also run to completion (scaling curve). */
@@ -122,6 +124,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     persistRows,
     rowByRowRows: int(env, 'BENCH_ROW_BY_ROW_ROWS', Math.min(persistRows, 5_000), 1),
     incrementalSamples: int(env, 'BENCH_INCREMENTAL_SAMPLES', 12, 1),
+    computeSamples: int(env, 'BENCH_COMPUTE_SAMPLES', 100, 0),
     readablePollMs: int(env, 'BENCH_READABLE_POLL_MS', 2, 0),
     rematchLadder: list(env, 'BENCH_REMATCH_LADDER', streams > 20_000 ? [2_000, 5_000] : []),
     ladderRepeat: int(env, 'BENCH_LADDER_REPEAT', 1, 1),

@@ -62,7 +62,7 @@ const HOW_TO_RUN = [
     'minutes building it; `BENCH_REUSE_FIXTURES=0` forces a rebuild). Settings (environment): `BENCH_STREAMS` ' +
     '(region size), `BENCH_REPEAT`, `BENCH_SEED`, `BENCH_SCENARIOS` (kernel, incremental, rematch, persist, ' +
     'api-load, reports, allocation, memory), `BENCH_REMATCH_LADDER`, `BENCH_REMATCH_TIMEOUT_S`, `BENCH_REMATCH_REPEAT`, ' +
-    '`BENCH_INCREMENTAL_SAMPLES`, `BENCH_READABLE_POLL_MS`, `BENCH_PERSIST_ROWS`, `BENCH_ROW_BY_ROW_ROWS`, `BENCH_ALLOCATION_PAIRS`, ' +
+    '`BENCH_INCREMENTAL_SAMPLES`, `BENCH_COMPUTE_SAMPLES`, `BENCH_READABLE_POLL_MS`, `BENCH_PERSIST_ROWS`, `BENCH_ROW_BY_ROW_ROWS`, `BENCH_ALLOCATION_PAIRS`, ' +
     '`BENCH_GET_RATES`, `BENCH_POST_RATES`, `BENCH_LOAD_SECONDS`, `BENCH_REPORT_DELIVERIES`, `BENCH_OUTPUT`, ' +
     '`BENCH_PIN=0` (no taskset); all in bench/config.ts. A smoke run of the whole harness at tiny sizes is part ' +
     'of `npm test` (test/bench-smoke.e2e-spec.ts); the benchmarks themselves never are.',

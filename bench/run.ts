@@ -246,6 +246,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
                 label: `${size.toLocaleString('en-US')} streams, store from a full re-match`,
                 headline: false,
                 samples: cfg.ladderIncrementalSamples,
+                computeSamples: 0,
                 store:
                   "The store holds the region's matches as the product's full re-match left them (then VACUUM ANALYZE and a CHECKPOINT, as a live system would have done by then).",
               }),
@@ -390,6 +391,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
             label: `${cfg.streams.toLocaleString('en-US')} streams${storeNote ? ', empty matches store' : ''}`,
             headline: true,
             samples: cfg.incrementalSamples,
+            computeSamples: cfg.computeSamples,
             store: storeNote
               ? 'The matches table is empty (see below).'
               : "The store holds the region's matches as the product's full re-match left them (then VACUUM ANALYZE and a CHECKPOINT, as a live system would have done by then).",
@@ -445,6 +447,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchRun> {
       BENCH_REMATCH_TIMEOUT_S: cfg.rematchTimeoutS,
       BENCH_REMATCH_REPEAT: cfg.rematchRepeat,
       BENCH_INCREMENTAL_SAMPLES: cfg.incrementalSamples,
+      BENCH_COMPUTE_SAMPLES: cfg.computeSamples,
       BENCH_READABLE_POLL_MS: cfg.readablePollMs,
       BENCH_PERSIST_ROWS: cfg.persistRows,
       BENCH_ALLOCATION_PAIRS: cfg.allocationPairs,
