@@ -52,21 +52,28 @@ export function co2Savings(c: PairContext): boolean {
   c.exchanged = q;
   c.supplyUsed = q;
 
-  let avoidedEnergy = 0;
-  let gasCredited = false;
+  const gasCredited = !displaced && source === 'gas_combustion_co2';
+  // The factors in the order the explanation lists them; the arithmetic is co2FiguresInto's.
+  const gas = gasCredited ? fv(c, F.GAS_CO2) : 0;
+  const f = co2FiguresInto(
+    FIGURES,
+    q,
+    gasCredited,
+    gas,
+    fv(c, F.CO2_COMPRESSION),
+    gridFactor(c, c.s.site.country),
+  );
   if (displaced) {
     t?.step('gross_co2_t', '0', 0, perPeriod(c, 't'), 'supply is sold elsewhere today: not credited');
-  } else if (source === 'gas_combustion_co2') {
-    const gas = fv(c, F.GAS_CO2);
-    avoidedEnergy = q / gas;
+  } else if (gasCredited) {
     t?.step(
       'avoided_energy_mwh',
       'exchanged_t / fuel.natural_gas.co2_per_mwh',
-      avoidedEnergy,
+      f.avoidedEnergy,
       perPeriod(c, 'MWh'),
       'natural gas (LHV) the receiver no longer burns to make its CO2',
     );
-    c.gross = avoidedEnergy * gas;
+    c.gross = f.gross;
     t?.step(
       'gross_co2_t',
       'avoided_energy_mwh * fuel.natural_gas.co2_per_mwh',
@@ -75,7 +82,6 @@ export function co2Savings(c: PairContext): boolean {
       'the gas combustion CO2 no longer emitted; if this receiver also takes waste heat, this gas is the same gas the heat match counts (shared_counterfactual)',
     );
     c.flags |= FLAG_BIT.shared_counterfactual;
-    gasCredited = true;
   } else {
     t?.step(
       'gross_co2_t',
@@ -89,14 +95,13 @@ export function co2Savings(c: PairContext): boolean {
     );
   }
 
-  const compression = q * fv(c, F.CO2_COMPRESSION);
   t?.step(
     'compression_electricity_mwh',
     'exchanged_t * co2.compression_mwh_per_t',
-    compression,
+    f.compression,
     perPeriod(c, 'MWh'),
   );
-  c.deducted = compression * gridFactor(c, c.s.site.country);
+  c.deducted = f.deducted;
   t?.step(
     'deducted_co2_t',
     `compression_electricity_mwh * grid.${c.s.site.country}.co2_per_mwh`,
@@ -104,7 +109,7 @@ export function co2Savings(c: PairContext): boolean {
     perPeriod(c, 't'),
     'compression at the supplier; pipeline transport itself emits nothing',
   );
-  c.energySaved = avoidedEnergy - compression;
+  c.energySaved = f.energySaved;
   t?.step(
     'energy_saved_mwh',
     gasCredited ? 'avoided_energy_mwh - compression_electricity_mwh' : '0 - compression_electricity_mwh',
@@ -113,4 +118,43 @@ export function co2Savings(c: PairContext): boolean {
     'final energy: fuel at LHV and electricity counted 1:1',
   );
   return true;
+}
+
+/** What co2FiguresInto and hydrogenFiguresInto work out (besides the intermediate steps they explain). */
+export class DistanceFreeFigures {
+  /** gross - deducted, as the engine scores a pair (set by distanceFreeScoreInto). */
+  net = 0;
+  gross = 0;
+  deducted = 0;
+  energySaved = 0;
+  /** CO2: the receiver's gas no longer burned (MWh); hydrogen: the SMR's gas (feed and fuel). */
+  avoidedEnergy = 0;
+  /** CO2: compression electricity (MWh). */
+  compression = 0;
+  /** Hydrogen: the SMR's gas per tonne, and the supplier's replacement gas (MWh). */
+  smrGasPerT = 0;
+  replacementGas = 0;
+}
+
+const FIGURES = new DistanceFreeFigures();
+
+/**
+ * A CO2 pair's figures from its exchanged quantity `q` (t) and factors: the gas CO2 factor (`gas`,
+ * read only when `gasCredited`), the compression per tonne and the supplier's grid factor. The one copy
+ * of this arithmetic: co2Savings and distanceFreeScoreInto must give a pair the same floats.
+ */
+export function co2FiguresInto(
+  f: DistanceFreeFigures,
+  q: number,
+  gasCredited: boolean,
+  gas: number,
+  compressionPerT: number,
+  grid: number,
+): DistanceFreeFigures {
+  f.avoidedEnergy = gasCredited ? q / gas : 0;
+  f.gross = gasCredited ? f.avoidedEnergy * gas : 0;
+  f.compression = q * compressionPerT;
+  f.deducted = f.compression * grid;
+  f.energySaved = f.avoidedEnergy - f.compression;
+  return f;
 }

@@ -2,6 +2,7 @@ import type { HydrogenQuality } from './domain.types';
 import { F } from './engine.constants';
 import { fv, isFiniteNumber, reject, type PairContext } from './pair.context';
 import { FLAG_BIT } from './pair.types';
+import { DistanceFreeFigures } from './co2.savings';
 import { displacedUse, perPeriod, sharedQuantity } from './savings.common';
 import { locate } from './transport.route';
 
@@ -45,13 +46,15 @@ export function hydrogenSavings(c: PairContext): boolean {
   c.exchanged = q;
   c.supplyUsed = q;
 
+  // The factors in the order the explanation lists them; the arithmetic is hydrogenFiguresInto's.
   const smr = fv(c, F.H2_SMR);
   const gas = fv(c, F.GAS_CO2);
-  let smrGas = 0;
+  const lhv = burnedAsFuel ? fv(c, F.H2_LHV) : 0;
+  const f = hydrogenFiguresInto(FIGURES, q, displaced, burnedAsFuel, smr, gas, lhv);
   if (displaced) {
     t?.step('gross_co2_t', '0', 0, perPeriod(c, 't'), 'supply is sold elsewhere today: not credited');
   } else {
-    c.gross = q * smr;
+    c.gross = f.gross;
     t?.step(
       'gross_co2_t',
       'exchanged_t * hydrogen.smr.co2_per_t',
@@ -61,31 +64,27 @@ export function hydrogenSavings(c: PairContext): boolean {
         ? 'SMR hydrogen the receiver no longer makes'
         : 'SMR hydrogen the receiver no longer makes (source not stated: SMR assumed, the only hydrogen counterfactual quantified)',
     );
-    const smrGasPerT = smr / gas;
     t?.step(
       'smr_gas_mwh_per_t',
       'hydrogen.smr.co2_per_t / fuel.natural_gas.co2_per_mwh',
-      smrGasPerT,
+      f.smrGasPerT,
       'MWh/t',
       'natural gas (LHV, feed and fuel) an SMR burns per tonne: all its CO2 is the carbon of that gas',
     );
-    smrGas = q * smrGasPerT;
-    t?.step('avoided_energy_mwh', 'exchanged_t * smr_gas_mwh_per_t', smrGas, perPeriod(c, 'MWh'));
+    t?.step('avoided_energy_mwh', 'exchanged_t * smr_gas_mwh_per_t', f.avoidedEnergy, perPeriod(c, 'MWh'));
   }
 
-  let replacementGas = 0;
   if (burnedAsFuel) {
-    replacementGas = q * fv(c, F.H2_LHV);
     t?.step(
       'replacement_gas_mwh',
       'exchanged_t * hydrogen.lhv_mwh_per_t',
-      replacementGas,
+      f.replacementGas,
       perPeriod(c, 'MWh'),
       handling === 'fuel'
         ? 'the supplier burns this hydrogen as fuel today and must burn natural gas with the same LHV energy instead'
         : 'the supplier did not say what it does with the hydrogen; assumed burned as fuel (conservative), replaced by natural gas',
     );
-    c.deducted = replacementGas * gas;
+    c.deducted = f.deducted;
     t?.step(
       'deducted_co2_t',
       'replacement_gas_mwh * fuel.natural_gas.co2_per_mwh',
@@ -102,7 +101,7 @@ export function hydrogenSavings(c: PairContext): boolean {
       `supply is ${handling} today: nothing to replace; pipeline compression not included (no sourced factor)`,
     );
   }
-  c.energySaved = smrGas - replacementGas;
+  c.energySaved = f.energySaved;
   t?.step(
     'energy_saved_mwh',
     displaced ? '0' : burnedAsFuel ? 'avoided_energy_mwh - replacement_gas_mwh' : 'avoided_energy_mwh',
@@ -111,4 +110,29 @@ export function hydrogenSavings(c: PairContext): boolean {
     'final energy: fuel at LHV',
   );
   return true;
+}
+
+const FIGURES = new DistanceFreeFigures();
+
+/**
+ * A hydrogen pair's figures from its exchanged quantity `q` (t) and factors: SMR CO2 per tonne, the gas
+ * CO2 factor and (read only when `burnedAsFuel`) hydrogen's LHV. The one copy of this arithmetic:
+ * hydrogenSavings and distanceFreeScoreInto must give a pair the same floats.
+ */
+export function hydrogenFiguresInto(
+  f: DistanceFreeFigures,
+  q: number,
+  displaced: boolean,
+  burnedAsFuel: boolean,
+  smr: number,
+  gas: number,
+  lhv: number,
+): DistanceFreeFigures {
+  f.gross = displaced ? 0 : q * smr;
+  f.smrGasPerT = displaced ? 0 : smr / gas;
+  f.avoidedEnergy = displaced ? 0 : q * f.smrGasPerT;
+  f.replacementGas = burnedAsFuel ? q * lhv : 0;
+  f.deducted = burnedAsFuel ? f.replacementGas * gas : 0;
+  f.energySaved = f.avoidedEnergy - f.replacementGas;
+  return f;
 }

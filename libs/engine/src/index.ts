@@ -40,6 +40,7 @@ export {
   beyondReach,
   distanceCeiling,
   distanceFreeRoutePerKm,
+  distanceFreeScoreInto,
   heatPairCeiling,
   heatUnitCeiling,
   heatPumpingPerUnitKm,
@@ -50,5 +51,6 @@ export {
   scoreClassOf,
   temperatureCOf,
 } from './score.ceiling';
+export { DistanceFreeFigures } from './co2.savings';
 export { benchScoreKernel, generateBenchPairs } from './bench-kernel';
 export * from './allocation';

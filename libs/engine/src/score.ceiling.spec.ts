@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Category, StreamFacts } from './domain.types';
 import { CURRENT_FACTOR_SET, defineFactorSet, FACTOR_SET_2026_1 } from './factors/factor-set';
+import { DistanceFreeFigures } from './co2.savings';
 import { chordKm, unitVector } from './geo.distance';
 import { scorePair } from './pair.engine';
 import {
@@ -11,6 +12,7 @@ import {
   heatPairCeiling,
   heatPumpingPerUnitKm,
   distanceFreeRoutePerKm,
+  distanceFreeScoreInto,
   pairCeilingOf,
   pairScoreCeiling,
   perUnitCeiling,
@@ -212,6 +214,68 @@ describe('distance-free categories (CO2, hydrogen): score and energy by score cl
     expect(scoreClassOf(supply('hydrogen', { currentHandling: null }))).toBe('supply|NL|null');
     expect(scoreClassOf(demand('co2', { currentSource: 'purchased_liquid_co2' }))).toBe(
       'demand|purchased_liquid_co2',
+    );
+  });
+
+  it('distanceFreeScoreInto: hand-computed CO2 and hydrogen pairs (factor set 2026.1)', () => {
+    const out = new DistanceFreeFigures();
+    // CO2, 100 t, gas credited, compression at the Belgian grid: 100 - 10 MWh × 0.167; energy 100 / 0.202 - 10.
+    const co2Supply = supply('co2', { site: site(51, 3.8, 'BE'), currentHandling: 'vented' });
+    expect(
+      distanceFreeScoreInto(out, co2Supply, demand('co2', { currentSource: 'gas_combustion_co2' }), 100),
+    ).toBe(true);
+    expect(out.net).toBeCloseTo(100 - 1.67, 9);
+    expect(out.energySaved).toBeCloseTo(100 / 0.202 - 10, 9);
+    // Purchased liquid CO2: nothing credited, the compression deducted (the engine then rejects it).
+    expect(
+      distanceFreeScoreInto(out, co2Supply, demand('co2', { currentSource: 'purchased_liquid_co2' }), 100),
+    ).toBe(true);
+    expect(out.net).toBeCloseTo(-1.67, 9);
+    expect(distanceFreeScoreInto(out, co2Supply, demand('co2', { currentSource: null }), 100)).toBe(false);
+    // Hydrogen burned as fuel, 10 t: 93.5 t SMR CO2 less 333.3 MWh of gas × 0.202.
+    const h2Supply = supply('hydrogen', { currentHandling: 'fuel' });
+    expect(
+      distanceFreeScoreInto(out, h2Supply, demand('hydrogen', { currentSource: 'smr_hydrogen' }), 10),
+    ).toBe(true);
+    expect(out.net).toBeCloseTo(93.5 - 333.3 * 0.202, 9);
+    expect(out.energySaved).toBeCloseTo((10 * 9.35) / 0.202 - 333.3, 9);
+    expect(distanceFreeScoreInto(out, supply('heat'), demand('heat'), 10)).toBe(false);
+  });
+
+  it('distanceFreeScoreInto gives every qualifying CO2 and hydrogen pair its net and energy, float for float', () => {
+    const handlings = [null, 'vented', 'fuel', 'sold_elsewhere', 'flared'] as const;
+    const sources = [null, 'gas_combustion_co2', 'purchased_liquid_co2', 'smr_hydrogen', 'other'] as const;
+    const out = new DistanceFreeFigures();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('co2' as const, 'hydrogen' as const),
+        fc.constantFrom(...handlings),
+        fc.constantFrom(...sources),
+        fc.constantFrom('BE' as const, 'NL' as const),
+        fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+        fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+        (category, handling, source, country, sq, dq) => {
+          const s = supply(category, {
+            annualQuantity: sq,
+            site: site(51.2, 3.8, country),
+            quality: { purityPct: 99.9 },
+            currentHandling: handling,
+          });
+          const d = demand(category, {
+            annualQuantity: dq,
+            site: site(51.25, 3.85, 'BE'),
+            quality: { purityPct: 95 },
+            currentSource: source as StreamFacts['currentSource'],
+          });
+          const r = scorePair(s, d);
+          const known = distanceFreeScoreInto(out, s, d, sq < dq ? sq : dq);
+          if (!r.ok) return;
+          expect(known).toBe(true);
+          expect(Object.is(out.net, r.netCo2)).toBe(true);
+          expect(Object.is(out.energySaved, r.energySaved)).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

@@ -1,7 +1,9 @@
+import { co2FiguresInto, DistanceFreeFigures } from './co2.savings';
 import type { StreamFacts } from './domain.types';
 import { constantsFor, F, factorIndex, type EngineConstants } from './engine.constants';
 import { CURRENT_FACTOR_SET, type FactorSet } from './factors/factor-set';
 import { KELVIN } from './heat.savings';
+import { hydrogenFiguresInto } from './hydrogen.savings';
 import { SUBSTITUTIONS } from './material.taxonomy';
 
 /**
@@ -167,6 +169,42 @@ export function scoreClassOf(stream: StreamFacts): string {
   return stream.direction === 'supply'
     ? `supply|${String(stream.site?.country)}|${String(stream.currentHandling)}`
     : `demand|${String(stream.currentSource)}`;
+}
+
+/**
+ * A CO2 or hydrogen pair's net CO2 (`out.net`) and energy saved (`out.energySaved`) for `exchanged`, the
+ * same floats scorePair gives the pair when it qualifies and exchanges that quantity: the category's
+ * own arithmetic (co2FiguresInto, hydrogenFiguresInto) on what `scoreClassOf` reads of the two streams,
+ * nothing else (no site, purity, availability or reach). False in the other categories, and when the
+ * demand's current source is one the engine rejects the pair for. A matcher ranks a candidate with it
+ * (and its route's lower bound, see distanceFreeRoutePerKm) before it scores the pair.
+ */
+export function distanceFreeScoreInto(
+  out: DistanceFreeFigures,
+  supply: StreamFacts,
+  demand: StreamFacts,
+  exchanged: number,
+  factors: FactorSet = CURRENT_FACTOR_SET,
+): boolean {
+  const v = constantsFor(factors).values;
+  const source = demand.currentSource;
+  const handling = supply.currentHandling;
+  const displaced = handling === 'sold_elsewhere';
+  if (supply.category === 'co2') {
+    if (source !== 'gas_combustion_co2' && source !== 'purchased_liquid_co2') return false;
+    const gasCredited = !displaced && source === 'gas_combustion_co2';
+    const grid = supply.site?.country === 'BE' ? v[F.GRID_BE] : v[F.GRID_NL];
+    co2FiguresInto(out, exchanged, gasCredited, gasCredited ? v[F.GAS_CO2] : 0, v[F.CO2_COMPRESSION], grid);
+  } else if (supply.category === 'hydrogen') {
+    if (source !== 'smr_hydrogen' && source !== null && source !== undefined) return false;
+    const burnedAsFuel = !displaced && (handling === 'fuel' || handling === null || handling === undefined);
+    const lhv = burnedAsFuel ? v[F.H2_LHV] : 0;
+    hydrogenFiguresInto(out, exchanged, displaced, burnedAsFuel, v[F.H2_SMR], v[F.GAS_CO2], lhv);
+  } else {
+    return false;
+  }
+  out.net = out.gross - out.deducted;
+  return true;
 }
 
 /**
