@@ -8,12 +8,16 @@ import {
   chordKm,
   deductionPerUnitKm,
   distanceCeiling,
+  distanceFreeRoutePerKm,
+  DistanceFreeFigures,
+  distanceFreeScoreInto,
   heatPairCeiling,
   type HeatPairCeiling,
   heatPumpingPerUnitKm,
   pairCeilingOf,
   perUnitCeiling,
   purityPctOf,
+  scoreClassOf,
   ScoreBuffer,
   scorePair,
   scorePairInto,
@@ -83,6 +87,33 @@ export interface CeilingFacts {
   x: number;
   y: number;
   z: number;
+  /** CO2 and hydrogen: the stream's score class (scoreClassOf) as a number (scoreClassCode); -1 elsewhere. */
+  scoreClass: number;
+}
+
+/** Score classes by number, each with what distanceFreeScoreInto reads of its streams (copied from the first). */
+const SCORE_CLASSES = new Map<string, number>();
+const SCORE_CLASS_FACTS: MatchableStream[] = [];
+
+/** The stream's score class as a number, in CO2 and hydrogen (the categories whose pairs have one); -1 elsewhere. */
+export function scoreClassCode(s: MatchableStream): number {
+  if (distanceFreeRoutePerKm(s.category) === 0) return -1;
+  // scoreClassOf is within a category.
+  const key = `${s.category}|${scoreClassOf(s)}`;
+  let code = SCORE_CLASSES.get(key);
+  if (code === undefined) {
+    code = SCORE_CLASS_FACTS.length;
+    SCORE_CLASSES.set(key, code);
+    const facts = {
+      category: s.category,
+      direction: s.direction,
+      currentHandling: s.currentHandling,
+      currentSource: s.currentSource,
+      site: { ...s.site },
+    };
+    SCORE_CLASS_FACTS.push(facts as MatchableStream);
+  }
+  return code;
 }
 
 export function ceilingFactsOf(s: MatchableStream, factors: FactorSet = CURRENT_FACTOR_SET): CeilingFacts {
@@ -95,6 +126,7 @@ export function ceilingFactsOf(s: MatchableStream, factors: FactorSet = CURRENT_
     x,
     y,
     z,
+    scoreClass: scoreClassCode(s),
   };
 }
 
@@ -106,7 +138,7 @@ export function ceilingFactsOf(s: MatchableStream, factors: FactorSet = CURRENT_
  * caches: reading the objects of 4,000 candidates took 8–20 ms in a job, 0.4 ms once cached.
  */
 export class CandidateTable {
-  static readonly STRIDE = 15;
+  static readonly STRIDE = 16;
   // Offsets within a row.
   static readonly LATITUDE = 0;
   static readonly LONGITUDE = 1;
@@ -129,6 +161,8 @@ export class CandidateTable {
   static readonly X = 10;
   static readonly Y = 11;
   static readonly Z = 12;
+  /** CeilingFacts.scoreClass. */
+  static readonly SCORE_CLASS = 15;
 
   length = 0;
   readonly streams: MatchableStream[] = [];
@@ -193,6 +227,7 @@ export class CandidateTable {
     d[r + CandidateTable.X] = f.x;
     d[r + CandidateTable.Y] = f.y;
     d[r + CandidateTable.Z] = f.z;
+    d[r + CandidateTable.SCORE_CLASS] = f.scoreClass;
     this.streams[row] = s;
     return row;
   }
@@ -370,6 +405,11 @@ export function scoreAgainstBounded(
   const deductionPerKm = deductionPerUnitKm(stream.category, factors);
   const heatCeiling = stream.category === 'heat' ? heatPairCeiling(factors) : null;
   const reachKm = streamReachKm(stream, factors);
+  // CO2, hydrogen: a candidate whose pair ranks after both lists' K-th best by its score and energy
+  // (exact, distanceFreeScoreInto) and a lower bound of its route is not scored. Most of a heavy CO2
+  // stream's candidates are the smaller side of their pairs and tie with their counterpart's K-th best
+  // on both, then lose on the route.
+  const routePerKm = distanceFreeRoutePerKm(stream.category, factors);
   // Candidates below their counterpart's floor, for the second pass, with their ceilings before the
   // distance (tightened once, below).
   const later: number[] = [];
@@ -435,6 +475,25 @@ export function scoreAgainstBounded(
       ceiling >= floor &&
       ceilingAt(ceiling, self, quantity, d, r, lossPerKm, deductionPerKm, heatCeiling, isSupply) >= floor
     ) {
+      if (
+        routePerKm > 0 &&
+        ranksAfterBoth(
+          stream,
+          self,
+          quantity,
+          d,
+          r,
+          routePerKm,
+          own,
+          d[r + CandidateTable.KTH_BEST],
+          d[r + CandidateTable.KTH_ENERGY],
+          d[r + CandidateTable.KTH_ROUTE],
+          factors,
+        )
+      ) {
+        skipped++;
+        continue;
+      }
       score(i, r);
     } else {
       later.push(i);
@@ -465,6 +524,11 @@ export function scoreAgainstBounded(
     for (let j = 0; j < later.length; j++) {
       if (tightened[j] >= first !== (pass === 0)) continue;
       if (tightened[j] === -Infinity || tightened[j] < own.floor) skipped++;
+      else if (
+        routePerKm > 0 &&
+        ranksAfterBoth(stream, self, quantity, d, later[j] * n, routePerKm, own, Infinity, 0, 0, factors)
+      )
+        skipped++;
       else score(later[j], -2);
     }
   }
@@ -502,6 +566,44 @@ function withFactors(table: CandidateTable, factors: FactorSet): CandidateTable 
     );
   }
   return out;
+}
+
+const FIGURES = new DistanceFreeFigures();
+
+/**
+ * CO2, hydrogen: true when the pair of `stream` and the candidate in row offset `r` of `d` ranks after
+ * (kthBest, kthEnergy, kthRoute) and after `own`'s K-th best (see ranksAfter), judged by its score and
+ * energy (distanceFreeScoreInto from the exchanged quantity, the smaller annual one as the engine takes
+ * it, and the two score classes) and a lower bound of its route (the chord, a hair short for rounding,
+ * times `routePerKm`), or when the engine rejects it whatever its sites: it can enter neither list
+ * (`own`'s K-th best only gets better as the job goes on).
+ */
+function ranksAfterBoth(
+  stream: MatchableStream,
+  self: CeilingFacts,
+  quantity: number,
+  d: Float64Array,
+  r: number,
+  routePerKm: number,
+  own: TopRanks,
+  kthBest: number,
+  kthEnergy: number,
+  kthRoute: number,
+  factors: FactorSet,
+): boolean {
+  const isSupply = stream.direction === 'supply';
+  const other = d[r + CandidateTable.QUANTITY];
+  const q = isSupply ? (quantity < other ? quantity : other) : other < quantity ? other : quantity;
+  const facts = SCORE_CLASS_FACTS[d[r + CandidateTable.SCORE_CLASS]];
+  if (facts === undefined) return false;
+  const f = FIGURES;
+  if (!distanceFreeScoreInto(f, isSupply ? stream : facts, isSupply ? facts : stream, q, factors))
+    return true;
+  const routeFloor = (chordTo(self, d, r) * (1 - 1e-9) - 1e-9) * routePerKm;
+  return (
+    ranksAfter(f.net, f.energySaved, routeFloor, kthBest, kthEnergy, kthRoute) &&
+    own.ranksAfterKth(f.net, f.energySaved, routeFloor)
+  );
 }
 
 /**
