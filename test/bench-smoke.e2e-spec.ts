@@ -40,6 +40,7 @@ describe('benchmark harness (smoke)', () => {
       BENCH_REMATCH_LADDER: '300',
       BENCH_LADDER_INCREMENTAL_SAMPLES: '2',
       BENCH_INCREMENTAL_SAMPLES: '3',
+      BENCH_COMPUTE_SAMPLES: '3',
       BENCH_KERNEL_PAIRS: '20000',
       BENCH_KERNEL_BASELINE_PAIRS: '500',
       BENCH_ALLOCATION_PAIRS: '500',
@@ -78,6 +79,13 @@ describe('benchmark harness (smoke)', () => {
     expect(
       rematch.figures.filter((f) => f.name.startsWith('product matcher, compute only')).map((f) => f.name),
     ).toEqual([expect.stringMatching(/, 300 streams$/), expect.stringMatching(/, 500 streams$/)]);
+    // The headline compute p99 takes the 3 compute-only jobs beside the 4 samples read by commit (of 2 × 3).
+    const incremental = run.scenarios.find((s) => s.id === 2)!;
+    expect(incremental.figures.map((f) => f.name)).toContainEqual(
+      expect.stringMatching(
+        /^worker compute p99 \(matchStream computeMs\) over 7 jobs per repeat — 500 streams/,
+      ),
+    );
     const text = readFileSync(output, 'utf8');
     expect(text).toContain('| # | figure | value | baseline | ratio | target |');
     expect(text).toMatch(/Node v\d+/);

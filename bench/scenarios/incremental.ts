@@ -355,7 +355,7 @@ export async function incrementalScenario(
     },
     {
       name: named(
-        `worker compute p99 of the ${options.samples} readable samples alone (their slowest; the headline up to session 29)`,
+        `worker compute p99 of the ${Math.min(...perRepeat.map((r) => r.compute.length))} readable samples alone (their slowest; the headline up to session 29)`,
       ),
       unit: 'ms',
       values: of((r) => r.compute, 99),
