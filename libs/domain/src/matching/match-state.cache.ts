@@ -199,27 +199,28 @@ export class MatchStateCache {
     // A company not numbered yet has no stream in any cell.
     const company = this.companyNumbers.get(s.companyId) ?? -1;
     const n = CandidateTable.STRIDE;
+    // The nearest cells first: a job's own top K then fills with near candidates early, and its K-th best
+    // lets more of the others go unscored (CO2 and hydrogen rank ties by route).
+    const order = cellsNearestFirst(s, minCol, maxCol, minRow, maxRow, cellSize);
     for (const key of counterpartPartitions(s)) {
       const cells = grid.get(key);
       if (!cells) continue;
-      for (let col = minCol; col <= maxCol; col++) {
-        for (let row = minRow; row <= maxRow; row++) {
-          const cell = cells.get(col * ROWS + row);
-          if (!cell) continue;
-          const d = cell.data;
-          for (let i = 0, r = 0; i < cell.length; i++, r += n) {
-            const latitude = d[r + CandidateTable.LATITUDE];
-            const longitude = d[r + CandidateTable.LONGITUDE];
-            if (
-              d[r + CandidateTable.COMPANY] !== company &&
-              latitude >= box.minLat &&
-              latitude <= box.maxLat &&
-              longitude >= box.minLon &&
-              longitude <= box.maxLon
-            ) {
-              if (table) table.copyRow(cell, i);
-              else list!.push(cell.streams[i]);
-            }
+      for (let o = 0; o < order.length; o++) {
+        const cell = cells.get(order[o]);
+        if (!cell) continue;
+        const d = cell.data;
+        for (let i = 0, r = 0; i < cell.length; i++, r += n) {
+          const latitude = d[r + CandidateTable.LATITUDE];
+          const longitude = d[r + CandidateTable.LONGITUDE];
+          if (
+            d[r + CandidateTable.COMPANY] !== company &&
+            latitude >= box.minLat &&
+            latitude <= box.maxLat &&
+            longitude >= box.minLon &&
+            longitude <= box.maxLon
+          ) {
+            if (table) table.copyRow(cell, i);
+            else list!.push(cell.streams[i]);
           }
         }
       }
@@ -251,6 +252,38 @@ export class MatchStateCache {
     this.entries.set(stream.id, entry);
   }
 }
+
+/**
+ * The cells of the box (columns minCol … maxCol, rows minRow … maxRow) as keys (row + col × ROWS), those
+ * whose centre is nearest the stream first; a box of more than MAX_SORTED_CELLS cells (a reach box spans
+ * a dozen or so, see cellDegrees) column by column.
+ */
+export function cellsNearestFirst(
+  s: MatchableStream,
+  minCol: number,
+  maxCol: number,
+  minRow: number,
+  maxRow: number,
+  cellSize: number,
+): number[] {
+  const keys: number[] = [];
+  const far: number[] = [];
+  const lat = s.site.latitude;
+  const lon = s.site.longitude;
+  const cos = Math.cos((lat * Math.PI) / 180);
+  for (let col = minCol; col <= maxCol; col++) {
+    for (let row = minRow; row <= maxRow; row++) {
+      keys.push(col * ROWS + row);
+      const dLat = (row + 0.5) * cellSize - 90 - lat;
+      const dLon = ((col + 0.5) * cellSize - 180 - lon) * cos;
+      far.push(dLat * dLat + dLon * dLon);
+    }
+  }
+  if (keys.length > MAX_SORTED_CELLS) return keys;
+  const idx = keys.map((_, i) => i).sort((a, b) => far[a] - far[b] || a - b);
+  return idx.map((i) => keys[i]);
+}
+const MAX_SORTED_CELLS = 400;
 
 /**
  * What a grid cell keeps of a stream's floors: the K they were taken for and its K-th best pair's score,
