@@ -204,7 +204,6 @@ export async function incrementalScenario(
     computeOnly: number[];
   }[] = [];
   let i = 0;
-  let c = 0;
   for (let r = 0; r < cfg.repeat; r++) {
     const rep = {
       compute: [] as number[],
@@ -304,8 +303,17 @@ export async function incrementalScenario(
       rep.load.push(l1 - l0);
       rep.candidates.push(candidates.length);
     }
-    // Compute-only samples: a p99 needs many more jobs than the readable samples give (the p99 of 12 is
-    // their slowest). Same idle, no reads of the matches while the job runs, nothing else timed.
+    perRepeat.push(rep);
+    ctx.log(
+      `incremental repeat ${r + 1}: compute p99 ${fmt(percentile(rep.compute, 99))} ms, readable p95 ${fmt(percentile(rep.readable, 95))} ms; ` +
+        `polling the API: compute p99 ${fmt(percentile(rep.computeByApi, 99))} ms, readable p95 ${fmt(percentile(rep.readableByApi, 95))} ms`,
+    );
+  }
+  // Compute-only samples, a batch per repeat once every readable sample is taken (so that they do not
+  // change what those measure): a p99 needs many more jobs than the readable samples give (the p99 of 12
+  // is their slowest). Same idle, no reads of the matches while the job runs, nothing else timed.
+  for (let r = 0, c = 0; r < perRepeat.length; r++) {
+    const rep = perRepeat[r];
     for (let j = 0; j < options.computeSamples && c < computeDraws.length; j++, c++) {
       const sample = computeDraws[c];
       const { id } = await post(sample, sample.body);
@@ -321,12 +329,9 @@ export async function incrementalScenario(
       const q = await quiesce(services, 30_000);
       removed += q.removedAllocations;
     }
-    perRepeat.push(rep);
     ctx.log(
-      `incremental repeat ${r + 1}: compute p99 ${fmt(percentile([...rep.compute, ...rep.computeOnly], 99))} ms ` +
-        `(${rep.compute.length + rep.computeOnly.length} jobs; of the ${rep.compute.length} readable samples ${fmt(percentile(rep.compute, 99))} ms), ` +
-        `readable p95 ${fmt(percentile(rep.readable, 95))} ms; ` +
-        `polling the API: compute p99 ${fmt(percentile(rep.computeByApi, 99))} ms, readable p95 ${fmt(percentile(rep.readableByApi, 95))} ms`,
+      `incremental repeat ${r + 1}, with its compute-only batch: compute p99 ${fmt(percentile([...rep.compute, ...rep.computeOnly], 99))} ms ` +
+        `over ${rep.compute.length + rep.computeOnly.length} jobs`,
     );
   }
   const after = await quiesce(services);
@@ -471,7 +476,7 @@ export async function incrementalScenario(
         `(${fmt(avg(perRepeat.flatMap((r) => r.candidates)))} rows on average).`,
       `Percentiles are per repeat (${options.samples} samples each), then min / median / max over repeats. ` +
         `The compute percentiles also take ${options.computeSamples} compute-only samples per repeat: new streams drawn ` +
-        `the same way, POSTed one at a time after the readable samples, each job's result read from the queue once it ` +
+        `the same way, POSTed one at a time once every repeat's readable samples are taken, each job's result read from the queue once it ` +
         `finished and the queue idle again before the next, nothing else timed (with ${options.samples} samples a p99 is ` +
         `their slowest; up to session 29 the compute p99 was taken over the readable samples alone, the row beside it). ` +
         `computeMs is what MatchingService.matchStream returns: finding the candidates in the worker's ` +
