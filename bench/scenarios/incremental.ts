@@ -312,7 +312,7 @@ export async function incrementalScenario(
   // Compute-only samples, a batch per repeat once every readable sample is taken (so that they do not
   // change what those measure): a p99 needs many more jobs than the readable samples give (the p99 of 12
   // is their slowest). Same idle, no reads of the matches while the job runs, nothing else timed.
-  for (let r = 0, c = 0; r < perRepeat.length; r++) {
+  for (let r = 0, c = 0; r < perRepeat.length && options.computeSamples > 0; r++) {
     const rep = perRepeat[r];
     for (let j = 0; j < options.computeSamples && c < computeDraws.length; j++, c++) {
       const sample = computeDraws[c];
