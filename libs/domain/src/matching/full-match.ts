@@ -16,14 +16,13 @@ import {
   partitionOf,
   perUnitCeiling,
   ScoreBuffer,
-  scoreClassOf,
   scorePairInto,
 } from '@symbiose/engine';
 import KDBush from 'kdbush';
 import { BoxQuery } from './box-query';
 import { MatchableStream, ScoredPair } from './matching.types';
 import { mthLargest } from './order-statistic';
-import { ceilingFactsOf } from './pair-scoring';
+import { ceilingFactsOf, scoreClassCode } from './pair-scoring';
 import {
   AT_ENERGY,
   AT_EXCHANGED,
@@ -267,7 +266,7 @@ interface Partition {
   /** Each stream's position in its side's sorted list (the argument of partitionsOf). */
   ordinal: Int32Array;
   company: Int32Array;
-  /** The score class (scoreClassOf) as a number. */
+  /** The score class as a number (scoreClassCode). */
   scoreClass: Int32Array;
   quantity: Float64Array;
   ceiling: Float64Array;
@@ -714,16 +713,7 @@ export async function scoreFromScratch(
     if (n === undefined) companyIds.set(s.companyId, (n = companyIds.size));
     return n;
   };
-  const classIds = new Map<string, number>();
-  const codes: StreamCodes = {
-    company: companyOf,
-    scoreClass: (s) => {
-      const key = scoreClassOf(s);
-      let n = classIds.get(key);
-      if (n === undefined) classIds.set(key, (n = classIds.size));
-      return n;
-    },
-  };
+  const codes: StreamCodes = { company: companyOf, scoreClass: scoreClassCode };
   const supplyPartitions = partitionsOf(supplies, codes);
   const demandPartitions = partitionsOf(demands, codes);
   const buffer = new ScoreBuffer();

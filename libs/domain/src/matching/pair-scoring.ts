@@ -95,7 +95,10 @@ export interface CeilingFacts {
 const SCORE_CLASSES = new Map<string, number>();
 const SCORE_CLASS_FACTS: MatchableStream[] = [];
 
-/** The stream's score class as a number, in CO2 and hydrogen (the categories whose pairs have one); -1 elsewhere. */
+/**
+ * The stream's score class as a number, in CO2 and hydrogen (the categories whose pairs have one); -1
+ * elsewhere. The same numbers in a process (a full re-match's scoring thread has its own).
+ */
 export function scoreClassCode(s: MatchableStream): number {
   if (distanceFreeRoutePerKm(s.category) === 0) return -1;
   // scoreClassOf is within a category.
@@ -479,6 +482,7 @@ export function scoreAgainstBounded(
         routePerKm > 0 &&
         ranksAfterBoth(
           stream,
+          isSupply,
           self,
           quantity,
           d,
@@ -524,9 +528,23 @@ export function scoreAgainstBounded(
     for (let j = 0; j < later.length; j++) {
       if (tightened[j] >= first !== (pass === 0)) continue;
       if (tightened[j] === -Infinity || tightened[j] < own.floor) skipped++;
+      // (Its counterpart's K-th best already outranks it: an Infinity score ranks before any pair.)
       else if (
         routePerKm > 0 &&
-        ranksAfterBoth(stream, self, quantity, d, later[j] * n, routePerKm, own, Infinity, 0, 0, factors)
+        ranksAfterBoth(
+          stream,
+          isSupply,
+          self,
+          quantity,
+          d,
+          later[j] * n,
+          routePerKm,
+          own,
+          Infinity,
+          0,
+          0,
+          factors,
+        )
       )
         skipped++;
       else score(later[j], -2);
@@ -580,6 +598,7 @@ const FIGURES = new DistanceFreeFigures();
  */
 function ranksAfterBoth(
   stream: MatchableStream,
+  isSupply: boolean,
   self: CeilingFacts,
   quantity: number,
   d: Float64Array,
@@ -591,7 +610,6 @@ function ranksAfterBoth(
   kthRoute: number,
   factors: FactorSet,
 ): boolean {
-  const isSupply = stream.direction === 'supply';
   const other = d[r + CandidateTable.QUANTITY];
   const q = isSupply ? (quantity < other ? quantity : other) : other < quantity ? other : quantity;
   const facts = SCORE_CLASS_FACTS[d[r + CandidateTable.SCORE_CLASS]];
