@@ -27,6 +27,7 @@ import {
   PeriodGrain,
 } from './report-periods';
 import { ReportSummaryService } from './report-summary.service';
+import { queryColumns } from '../database/columnar-query';
 
 export const REPORT_BASES = ['realised', 'approved', 'potential'] as const;
 export type ReportBasis = (typeof REPORT_BASES)[number];
@@ -109,29 +110,33 @@ export function normaliseSavingsQuery(input: SavingsQueryInput): SavingsQuery {
 /** Day 0 of the periods' day numbers in the grouped query (Date.UTC(2000, 0, 1 + day) is the day). */
 const EPOCH_DAY = '2000-01-01';
 
-interface GroupRow {
-  basis: string;
-  total: boolean;
-  /** The period's first day as days since EPOCH_DAY (to_char on every row cost more than the rest). */
-  period_day: number | null;
-  category: string | null;
-  region: string | null;
-  energy: number | null;
-  co2: number | null;
-  exchanges: number;
-  companies: number;
-}
+/**
+ * The grouped query's columns (see measure). period_day is the period's first day as days since EPOCH_DAY
+ * (to_char on every row cost more than the rest).
+ */
+const GROUP_COLUMNS = {
+  basis: 'text',
+  total: 'boolean',
+  period_day: 'number',
+  category: 'text',
+  region: 'text',
+  energy: 'number',
+  co2: 'number',
+  exchanges: 'number',
+  companies: 'number',
+} as const;
 
-interface AtomicRow {
-  basis: string;
-  month: string;
-  category: string;
-  supplier_region: string;
-  receiver_region: string;
-  energy: number | null;
-  co2: number | null;
-  companies: number;
-}
+/** The atomic cells' columns (see atomicCells). */
+const ATOMIC_COLUMNS = {
+  basis: 'text',
+  month: 'text',
+  category: 'text',
+  supplier_region: 'text',
+  receiver_region: 'text',
+  energy: 'number',
+  co2: 'number',
+  companies: 'number',
+} as const;
 
 /**
  * GET /reports/savings. `realised` and `approved` read only report_cells (a few thousand rows at
@@ -272,11 +277,14 @@ export class ReportsService {
        WHERE ${where.join(' AND ')}
        GROUP BY ${keys.join(', ')}`;
     };
-    // No ORDER BY: sorting here cost Postgres more than the assembly's sort of precomputed keys.
-    const rows = (await m.query(
+    // No ORDER BY: sorting here cost Postgres more than the assembly's sort of precomputed keys. Read as
+    // columns: thousands of rows (see queryColumns).
+    const { length, columns: c } = await queryColumns(
+      m,
       `${select(q.groupBy, false)} UNION ALL ${select([], true)}`,
       params,
-    )) as GroupRow[];
+      GROUP_COLUMNS,
+    );
     const months = new Map<number, string>();
     const monthOf = (day: number) => {
       let month = months.get(day);
@@ -286,17 +294,22 @@ export class ReportsService {
       }
       return month;
     };
-    return rows.map((r) => ({
-      basis: r.basis,
-      total: r.total,
-      periodStart: r.period_day === null ? undefined : monthOf(r.period_day),
-      category: r.category ?? undefined,
-      region: r.region ?? undefined,
-      energy: r.energy ?? 0,
-      co2: r.co2 ?? 0,
-      exchanges: r.exchanges,
-      companies: r.companies,
-    }));
+    const groups: (MeasuredGroup & { basis: string; total: boolean })[] = new Array(length);
+    for (let i = 0; i < length; i++) {
+      const periodDay = c.period_day[i];
+      groups[i] = {
+        basis: c.basis[i] ?? '',
+        total: c.total[i] === true,
+        periodStart: periodDay === null ? undefined : monthOf(periodDay),
+        category: c.category[i] ?? undefined,
+        region: c.region[i] ?? undefined,
+        energy: c.energy[i] ?? 0,
+        co2: c.co2[i] ?? 0,
+        exchanges: c.exchanges[i] ?? 0,
+        companies: c.companies[i] ?? 0,
+      };
+    }
+    return groups;
   }
 
   /** The pair cells (month × category × both regions) of the caller's region, with distinct companies. */
@@ -307,7 +320,8 @@ export class ReportsService {
   ): Promise<(AtomicCell & { basis: string })[]> {
     const attributed = q.attribution === 'receiver' ? 'receiver_region' : 'supplier_region';
     const other = q.attribution === 'receiver' ? 'supplier_region' : 'receiver_region';
-    const rows = (await m.query(
+    const { length, columns: c } = await queryColumns(
+      m,
       `SELECT basis, to_char(month, 'YYYY-MM') AS month, category, supplier_region, receiver_region,
               (sum(energy_mwh) FILTER (WHERE kind = 'match'))::float8 AS energy,
               (sum(co2_t) FILTER (WHERE kind = 'match'))::float8 AS co2,
@@ -317,17 +331,22 @@ export class ReportsService {
          AND ${other} <> '*' AND category <> '*'
        GROUP BY 1, 2, 3, 4, 5`,
       [bases, `${q.from}-01`, `${q.to}-01`, q.region],
-    )) as AtomicRow[];
-    return rows.map((r) => ({
-      basis: r.basis,
-      month: r.month,
-      category: r.category,
-      supplierRegion: r.supplier_region,
-      receiverRegion: r.receiver_region,
-      energy: r.energy ?? 0,
-      co2: r.co2 ?? 0,
-      companies: r.companies,
-    }));
+      ATOMIC_COLUMNS,
+    );
+    const cells: (AtomicCell & { basis: string })[] = new Array(length);
+    for (let i = 0; i < length; i++) {
+      cells[i] = {
+        basis: c.basis[i] ?? '',
+        month: c.month[i] ?? '',
+        category: c.category[i] ?? '',
+        supplierRegion: c.supplier_region[i] ?? '',
+        receiverRegion: c.receiver_region[i] ?? '',
+        energy: c.energy[i] ?? 0,
+        co2: c.co2[i] ?? 0,
+        companies: c.companies[i] ?? 0,
+      };
+    }
+    return cells;
   }
 
   /**
