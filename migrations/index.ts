@@ -22,6 +22,7 @@ import { MatchesPairKeyRanks1765070000000 } from './1765070000000-matches-pair-k
 import { MatchProposalRunMarker1765080000000 } from './1765080000000-match-proposal-run-marker';
 import { DigestQueuedIdsPlan1765090000000 } from './1765090000000-digest-queued-ids-plan';
 import { StreamDeletesWaitForMatching1765100000000 } from './1765100000000-stream-deletes-wait-for-matching';
+import { MatchesListedColumn1765110000000 } from './1765110000000-matches-listed-column';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   MatchProposalRunMarker1765080000000,
   DigestQueuedIdsPlan1765090000000,
   StreamDeletesWaitForMatching1765100000000,
+  MatchesListedColumn1765110000000,
 ];

@@ -166,6 +166,63 @@ describe('match lists: the matches an officer may see, best first, page by page'
     expect((await expected({ companyId: one.b.company.id, status: 'mutual_interest' })).total).toBe(1);
   });
 
+  it('keeps the listed column (what the rank indexes carry) equal to the definition in every state', async () => {
+    const [{ id }] = (await api.db.query(
+      `SELECT id FROM matches WHERE supply_stream_id = $1 AND demand_stream_id = $2`,
+      [streams.s1, streams.e1],
+    )) as { id: string }[];
+    const [before] = (await api.db.query(`SELECT status, qualifies, stale FROM matches WHERE id = $1`, [
+      id,
+    ])) as {
+      status: string;
+      qualifies: boolean;
+      stale: boolean;
+    }[];
+    const statuses = [
+      'proposed',
+      'mutual_interest',
+      'approved',
+      'active',
+      'closed',
+      'declined',
+      'rejected',
+      'expired',
+    ];
+    const seen: boolean[] = [];
+    for (const status of statuses) {
+      for (const qualifies of [true, false]) {
+        for (const stale of [true, false]) {
+          await api.db.query(`UPDATE matches SET status = $2, qualifies = $3, stale = $4 WHERE id = $1`, [
+            id,
+            status,
+            qualifies,
+            stale,
+          ]);
+          const [{ listed }] = (await api.db.query(`SELECT listed FROM matches WHERE id = $1`, [id])) as {
+            listed: boolean;
+          }[];
+          expect({ status, qualifies, stale, listed }).toEqual({
+            status,
+            qualifies,
+            stale,
+            listed: (qualifies || status !== 'proposed') && (status !== 'expired' || stale),
+          });
+          seen.push(listed);
+        }
+      }
+    }
+    // Of the 32 states: every acted-on one but the expired (6 statuses × 4), proposed when it qualifies,
+    // expired when kept as stale.
+    expect(seen.filter((l) => l)).toHaveLength(28);
+    // Put the row back as it was.
+    await api.db.query(`UPDATE matches SET status = $2, qualifies = $3, stale = $4 WHERE id = $1`, [
+      id,
+      before.status,
+      before.qualifies,
+      before.stale,
+    ]);
+  });
+
   it('GET /streams/:id/matches lists every listed match of the stream, for its officer and for staff', async () => {
     const owners: Record<string, Party> = {
       s1: one.a,

@@ -195,10 +195,14 @@ describe('binary array parameters', () => {
     await runner.connect();
     try {
       await runner.startTransaction();
-      await runner.query(`CREATE TEMP TABLE copied (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await runner.query(
+        `CREATE TEMP TABLE copied (LIKE matches INCLUDING DEFAULTS INCLUDING GENERATED) ON COMMIT DROP`,
+      );
       // The run's constant columns come from defaults, as in the new table and the staging tables.
       await runner.query(runConstantDefaultsSql('copied'));
-      await runner.query(`CREATE TEMP TABLE inserted (LIKE matches INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await runner.query(
+        `CREATE TEMP TABLE inserted (LIKE matches INCLUDING DEFAULTS INCLUDING GENERATED) ON COMMIT DROP`,
+      );
       const [data, ids] = newPairsCopy(pairs);
       const client = (await runner.connect()) as PoolClient;
       await new Promise<void>((resolve, reject) => {
