@@ -6,6 +6,7 @@
  * company's streams and the stream's own side (see MatchesService.list and listForStream); this suite
  * checks every page against the definition, past the last page too.
  */
+import { MATCH_STATUSES } from '@symbiose/domain';
 import request from 'supertest';
 import {
   API,
@@ -178,18 +179,8 @@ describe('match lists: the matches an officer may see, best first, page by page'
       qualifies: boolean;
       stale: boolean;
     }[];
-    const statuses = [
-      'proposed',
-      'mutual_interest',
-      'approved',
-      'active',
-      'closed',
-      'declined',
-      'rejected',
-      'expired',
-    ];
     const seen: boolean[] = [];
-    for (const status of statuses) {
+    for (const status of MATCH_STATUSES) {
       for (const qualifies of [true, false]) {
         for (const stale of [true, false]) {
           await api.db.query(`UPDATE matches SET status = $2, qualifies = $3, stale = $4 WHERE id = $1`, [
