@@ -170,12 +170,12 @@ export class MatchesService {
     const order = (t: string) =>
       `ORDER BY ${t}.score DESC, ${t}.energy_saved_mwh DESC, ${t}.route_km, ${t}.supply_stream_id, ${t}.demand_stream_id`;
     const limit = `LIMIT $${params.length + 1} OFFSET $${params.length + 2}`;
-    // The listed rows' keys and rank columns.
-    const listed = (scope ?? [null])
+    // The listed rows' keys and rank columns (staff's list: one branch, every match).
+    const listed = (scope ?? ['true'])
       .map(
         (branch) =>
           `SELECT m.supply_stream_id, m.demand_stream_id, m.score, m.energy_saved_mwh, m.route_km
-           FROM matches m WHERE ${all(branch === null ? [LISTED, ...where] : [LISTED, branch, ...where])}`,
+           FROM matches m WHERE ${all([LISTED, branch, ...where])}`,
       )
       .join(' UNION ALL ');
     const rows = (await this.db.query(
