@@ -687,9 +687,12 @@ export async function validateMatchesReferences(db: DataSource, lockTimeout = '5
   return pending.length;
 }
 
+/** maintenance_work_mem of each index build (see buildIndexesSideBySide). */
+const INDEX_BUILD_MEMORY = '16MB';
+
 /**
  * Builds the indexes on the new table (committed) on `runners`, each building one index at a time
- * without parallel workers but the last, widest first; every statement commits on its own.
+ * without parallel workers, widest first; every statement commits on its own.
  */
 async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly IndexDef[]): Promise<void> {
   const queue = [...indexes]
@@ -703,12 +706,15 @@ async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly 
         if (failed) return;
         await runner.startTransaction();
         try {
-          await runner.query(`SET LOCAL maintenance_work_mem = '1GB'`);
+          // A small sort memory: each build sorts in runs that fit the CPU caches and merges them from
+          // temporary files, instead of one quicksort in hundreds of MB of freshly mapped memory. On the
+          // 2-core bench machine (3.56 million rows, both rank indexes side by side, then the primary
+          // key): 8.8–9.3 s of builds with 1 GB, 6.9 s with 16 MB, 7.5 s with 64 MB.
+          await runner.query(`SET LOCAL maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
           await runner.query(`SET LOCAL statement_timeout = '15min'`); // as the fill's (see within)
-          // Two builds at a time use both cores; a parallel worker of each would only compete. The last
-          // one runs alone once the other connection's build ends, so it takes a worker.
-          const last = queue.length === 0;
-          await runner.query(`SET LOCAL max_parallel_maintenance_workers = ${last ? 1 : 0}`);
+          // Two builds at a time use both cores; a parallel worker of each would only compete. (The last,
+          // the primary key, once ran alone with one: 1.6 s with or without it at these memory sizes.)
+          await runner.query(`SET LOCAL max_parallel_maintenance_workers = 0`);
           await runner.query(sql);
           await runner.commitTransaction();
         } catch (error) {
