@@ -1,32 +1,36 @@
-import {
+import * as engine from '@symbiose/engine';
+import { DistanceFreeFigures, type FactorSet, type HeatPairCeiling, ScoreBuffer } from '@symbiose/engine';
+import { MatchableStream, ScoredPair } from './matching.types';
+import { mthLargestOf } from './order-statistic';
+import { streamReachKm } from './reach-box';
+
+/**
+ * The engine's functions and constants this file uses, bound once: imported by name, every use read
+ * them from the engine's index through the getters TypeScript's CommonJS output puts on re-exports,
+ * which the optimising compiler does not fold into a candidate loop (see full-match.ts).
+ */
+const {
   arrivalLossPerKm,
-  CANONICAL_UNIT,
-  CURRENT_FACTOR_SET,
-  FactorSet,
-  flagsFromMask,
   beyondReach,
+  CANONICAL_UNIT,
   chordKm,
+  CURRENT_FACTOR_SET,
   deductionPerUnitKm,
   distanceCeiling,
   distanceFreeRoutePerKm,
-  DistanceFreeFigures,
   distanceFreeScoreInto,
+  flagsFromMask,
   heatPairCeiling,
-  type HeatPairCeiling,
   heatPumpingPerUnitKm,
   pairCeilingOf,
   perUnitCeiling,
   purityPctOf,
   scoreClassOf,
-  ScoreBuffer,
   scorePair,
   scorePairInto,
   temperatureCOf,
   unitVector,
-} from '@symbiose/engine';
-import { MatchableStream, ScoredPair } from './matching.types';
-import { mthLargestOf } from './order-statistic';
-import { streamReachKm } from './reach-box';
+} = engine;
 
 /** Scores one stream against candidates of the opposite direction; pairs within one company are internal, not exchanges. */
 export function scoreAgainst(
