@@ -23,10 +23,11 @@ import {
 import { reachBox, streamReachKm } from './reach-box';
 
 /**
- * The engine's functions and constants the candidate and scoring loops use, bound once. Imported by name, every call
- * first read the function from the engine's index through the getter TypeScript's CommonJS output puts
- * on a re-export, which the optimising compiler does not fold into the loop: a generic inline-cache
- * call per use, several per candidate (Builtins_LoadIC, 6–8 % of a scoring thread's samples in perf).
+ * The engine's functions and constants the candidate and scoring loops use, bound once. Imported by
+ * name, every use first read them from the engine's index through the getter TypeScript's CommonJS
+ * output puts on a re-export, which the optimising compiler does not fold into the loop: a generic
+ * inline-cache call per use, several per candidate (Builtins_LoadIC, 6–8 % of a scoring thread's samples
+ * in perf).
  */
 const {
   arrivalLossPerKm,
