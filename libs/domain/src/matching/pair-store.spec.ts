@@ -19,6 +19,7 @@ import {
   storedRankedRows,
 } from './pair-store';
 import { uuidV7Array } from './pg-binary-arrays';
+import { categoryFloorsJson, rankedRowsOf } from './rank-floors';
 
 const uuid = (prefix: string, i: number) => `${prefix}2f3a4-7b1c-7d2e-8f30-${String(i).padStart(12, '0')}`;
 
@@ -106,6 +107,32 @@ describe('PairStore', () => {
           expect(data).toEqual(patched);
         },
       ),
+    );
+  });
+
+  it("gives a category's floors the same as its pairs as objects, the stored ones by position", () => {
+    const distinctPair = fc.uniqueArray(pairArb, {
+      selector: (p) => `${p.supplyId}|${p.demandId}`,
+      maxLength: 36,
+    });
+    fc.assert(
+      fc.property(distinctPair, fc.nat(), fc.integer({ min: 1, max: 8 }), (pairs, extraCount, k) => {
+        const split = pairs.length - Math.min(pairs.length, extraCount % 4);
+        const store = PairStore.of(pairs.slice(0, split));
+        // The kept slots out of slot order, as a run hands them over.
+        const slots = Int32Array.from({ length: split }, (_, i) => split - 1 - i);
+        const kept = [...slots].map((slot) => pairs[slot]);
+        const extra = pairs.slice(split);
+        // Every stream but one (its pairs count for its counterparts only), and one with no pairs.
+        const streamIds = [...new Set(pairs.flatMap((p) => [p.supplyId, p.demandId]))].slice(1);
+        streamIds.push(uuid('219', 0));
+        const rows = storedRankedRows({ store, slots, length: split }, extra);
+        expect(rows.sides?.supplyAt(split)).toBe(-1);
+        expect(categoryFloorsJson(streamIds, rows, k)).toEqual(
+          categoryFloorsJson(streamIds, rankedRowsOf([...kept, ...extra]), k),
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -287,6 +287,12 @@ export function storedRankedRows(kept: StoredPairs, extra: readonly RankKey[]): 
     supplyId: (i) => (i < length ? store.supplyId(slots[i]) : extra[i - length].supplyId),
     demandId: (i) => (i < length ? store.demandId(slots[i]) : extra[i - length].demandId),
     rankKey: (i) => (i < length ? store.rankKey(slots[i]) : extra[i - length]),
+    sides: {
+      supplyIds: store.supplyIds,
+      demandIds: store.demandIds,
+      supplyAt: (i) => (i < length ? store.supplyOf(slots[i]) : -1),
+      demandAt: (i) => (i < length ? store.demandOf(slots[i]) : -1),
+    },
   };
 }
 
