@@ -23,6 +23,7 @@ import { MatchProposalRunMarker1765080000000 } from './1765080000000-match-propo
 import { DigestQueuedIdsPlan1765090000000 } from './1765090000000-digest-queued-ids-plan';
 import { StreamDeletesWaitForMatching1765100000000 } from './1765100000000-stream-deletes-wait-for-matching';
 import { MatchesListedColumn1765110000000 } from './1765110000000-matches-listed-column';
+import { StreamRankFloorsTable1765120000000 } from './1765120000000-stream-rank-floors-table';
 
 /** Every migration, in order. Listed explicitly so compiled and ts-node runs see the same set. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   DigestQueuedIdsPlan1765090000000,
   StreamDeletesWaitForMatching1765100000000,
   MatchesListedColumn1765110000000,
+  StreamRankFloorsTable1765120000000,
 ];

@@ -185,13 +185,14 @@ describe('MatchStateCache', () => {
     const write = (m: EntityManager, ids: string[], n: number) =>
       m
         .query(
-          `UPDATE stream_match_state t SET rank_floors = u.floors::jsonb,
+          `INSERT INTO stream_rank_floors AS t (stream_id, floors)
+           SELECT u.id, u.floors::jsonb FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)
+           ON CONFLICT (stream_id) DO UPDATE SET floors = EXCLUDED.floors,
              sync_seq = nextval('stream_match_state_sync_seq')
-           FROM unnest($1::uuid[], $2::text[]) AS u(id, floors) WHERE t.id = u.id
-           RETURNING t.id, t.sync_seq::text AS seq`,
+           RETURNING t.stream_id AS id, t.sync_seq::text AS seq`,
           [ids, ids.map((id) => floorsJson(id, n))],
         )
-        .then(([written]: [{ id: string; seq: string }[]]) =>
+        .then((written: { id: string; seq: string }[]) =>
           cache.takeWrittenFloors(m, written, (id) => {
             given++;
             return floorsJson(id, n);

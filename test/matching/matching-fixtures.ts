@@ -175,8 +175,8 @@ export async function fromScratch(db: DataSource, K: number): Promise<Map<string
  * must equal its list; returns how many streams have floors (null is allowed: not known yet).
  */
 export async function expectStoredFloorsAgree(db: DataSource, K: number): Promise<number> {
-  const rows: { id: string; direction: string; rank_floors: unknown }[] = await db.query(
-    `SELECT id, direction, rank_floors FROM stream_match_state WHERE rank_floors IS NOT NULL`,
+  const rows: { id: string; rank_floors: unknown }[] = await db.query(
+    `SELECT stream_id AS id, floors AS rank_floors FROM stream_rank_floors WHERE floors IS NOT NULL`,
   );
   const pairs: { supply_stream_id: string; demand_stream_id: string; score: number; e: number; r: number }[] =
     await db.query(

@@ -109,12 +109,16 @@ export class MatchStateCache {
       epoch: string;
     }[];
     const reload = epoch !== this.epoch;
-    const columns = `${STREAM_COLUMNS}, rank_floors, sync_seq::text AS sync_seq`;
     const where = reload ? '' : 'WHERE sync_seq > $1::bigint';
+    const since = reload ? [] : [this.lastSeq];
     const rows = (await m.query(
-      `SELECT ${columns} FROM stream_match_state ${where}`,
-      reload ? [] : [this.lastSeq],
-    )) as (StreamRow & { rank_floors: unknown; sync_seq: string })[];
+      `SELECT ${STREAM_COLUMNS}, sync_seq::text AS sync_seq FROM stream_match_state ${where}`,
+      since,
+    )) as (StreamRow & { sync_seq: string })[];
+    const floorRows = (await m.query(
+      `SELECT stream_id, floors, sync_seq::text AS sync_seq FROM stream_rank_floors ${where}`,
+      since,
+    )) as { stream_id: string; floors: unknown; sync_seq: string }[];
     if (reload) {
       this.entries.clear();
       this.grids.clear();
@@ -123,14 +127,21 @@ export class MatchStateCache {
       this.loads++;
     }
     let last = BigInt(this.lastSeq);
+    // A stream's floors stay what they were when only its state row changed.
     for (const i of inPlaceOrder(rows)) {
       const row = rows[i];
-      this.put(toMatchable(row), parseStoredFloors(row.rank_floors));
+      this.put(toMatchable(row), this.entries.get(row.id)?.floors ?? null);
+      const seq = BigInt(row.sync_seq);
+      if (seq > last) last = seq;
+    }
+    for (const row of floorRows) {
+      const entry = this.entries.get(row.stream_id);
+      if (entry) this.setFloors(entry, parseStoredFloors(row.floors));
       const seq = BigInt(row.sync_seq);
       if (seq > last) last = seq;
     }
     this.lastSeq = last.toString();
-    return rows.length;
+    return rows.length + floorRows.length;
   }
 
   /**
@@ -148,8 +159,9 @@ export class MatchStateCache {
     floorsOf: (id: string) => string,
   ): Promise<number> {
     const [{ epoch, changed }] = (await m.query(
-      `SELECT (SELECT epoch::text FROM match_state_epoch) AS epoch, count(*)::int AS changed
-       FROM stream_match_state WHERE sync_seq > $1::bigint`,
+      `SELECT (SELECT epoch::text FROM match_state_epoch) AS epoch,
+         (SELECT count(*)::int FROM stream_match_state WHERE sync_seq > $1::bigint)
+           + (SELECT count(*)::int FROM stream_rank_floors WHERE sync_seq > $1::bigint) AS changed`,
       [this.lastSeq],
     )) as { epoch: string; changed: number }[];
     if (epoch !== this.epoch || changed !== written.length || written.some((w) => !this.entries.has(w.id))) {
@@ -158,9 +170,7 @@ export class MatchStateCache {
     let last = BigInt(this.lastSeq);
     for (const w of written) {
       const entry = this.entries.get(w.id)!;
-      const floors = parseStoredFloors(JSON.parse(floorsOf(w.id)));
-      entry.floors = floors;
-      entry.cell?.setFloors(entry.row, ...cellFloors(floors));
+      this.setFloors(entry, parseStoredFloors(JSON.parse(floorsOf(w.id))));
       const seq = BigInt(w.seq);
       if (seq > last) last = seq;
     }
@@ -246,6 +256,11 @@ export class MatchStateCache {
         }
       }
     }
+  }
+
+  private setFloors(entry: Entry, floors: StoredFloors | null): void {
+    entry.floors = floors;
+    entry.cell?.setFloors(entry.row, ...cellFloors(floors));
   }
 
   private put(stream: MatchableStream, floors: StoredFloors | null): void {

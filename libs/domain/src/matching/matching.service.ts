@@ -901,8 +901,8 @@ export class MatchingService {
   }
 
   /**
-   * Stores each stream's floors (storedFloorsJson, by position in `ids`) where they changed: a run over
-   * a current store rewrote 100,000 state rows (and their three index entries) with the same floors.
+   * Stores each stream's floors (storedFloorsJson, by position in `ids`) in stream_rank_floors where
+   * they changed: a run over a current store would otherwise rewrite 100,000 rows with the same floors.
    * Returns the rows changed, with their new sequence numbers.
    */
   private async writeFloors(
@@ -914,15 +914,16 @@ export class MatchingService {
     const written: { id: string; seq: string }[] = [];
     for (let i = 0; i < ids.length; i += batch) {
       const rows = (await m.query(
-        `UPDATE stream_match_state t SET rank_floors = f.floors,
+        `INSERT INTO stream_rank_floors AS t (stream_id, floors)
+         SELECT u.id, u.floors::jsonb FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)
+         ON CONFLICT (stream_id) DO UPDATE SET floors = EXCLUDED.floors,
            sync_seq = nextval('stream_match_state_sync_seq')
-         FROM (SELECT u.id, u.floors::jsonb AS floors FROM unnest($1::uuid[], $2::text[]) AS u(id, floors)) f
-         WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors
-         RETURNING t.id, t.sync_seq::text AS seq`,
+         WHERE t.floors IS DISTINCT FROM EXCLUDED.floors
+         RETURNING t.stream_id AS id, t.sync_seq::text AS seq`,
         // Binary arrays: as a text literal, each JSON value had its quotes escaped here and parsed back.
         [uuidArray(ids.slice(i, i + batch)), textArray(floors.slice(i, i + batch))],
-      )) as [{ id: string; seq: string }[], number];
-      for (const row of rows[0]) written.push(row);
+      )) as { id: string; seq: string }[]; // an INSERT's rows come back as the array itself
+      for (const row of rows) written.push(row);
     }
     return written;
   }
@@ -1048,15 +1049,15 @@ export class MatchingService {
   private async forgetFloors(m: EntityManager, touched: ReadonlySet<string>): Promise<void> {
     if (touched.size === 0) return;
     await m.query(
-      `UPDATE stream_match_state SET rank_floors = NULL, sync_seq = nextval('stream_match_state_sync_seq')
-       WHERE id = ANY($1::uuid[]) AND rank_floors IS NOT NULL`,
+      `UPDATE stream_rank_floors SET floors = NULL, sync_seq = nextval('stream_match_state_sync_seq')
+       WHERE stream_id = ANY($1::uuid[]) AND floors IS NOT NULL`,
       [[...touched]],
     );
   }
 
   /**
    * Keeps the stored floors of streams whose stored lists a job changed equal to their lists: read
-   * ranks offset+1 … K+1 from the matches table and put them on the processed-state rows (the sequence
+   * ranks offset+1 … K+1 from the matches table and store them in stream_rank_floors (the sequence
    * number moves, so every worker's in-memory state picks them up at its next sync). Floors that come
    * out as stored are left alone (a stream taken again by two jobs in a row).
    */
@@ -1087,9 +1088,11 @@ export class MatchingService {
         ) x), '[]'::jsonb)) AS floors
       FROM unnest(${param}::uuid[]) AS c(id)`;
     await m.query(
-      `UPDATE stream_match_state t SET rank_floors = f.floors, sync_seq = nextval('stream_match_state_sync_seq')
-       FROM (${side('supply_stream_id', '$1')} UNION ALL ${side('demand_stream_id', '$2')}) f
-       WHERE t.id = f.id AND t.rank_floors IS DISTINCT FROM f.floors`,
+      `INSERT INTO stream_rank_floors AS t (stream_id, floors)
+       SELECT f.id, f.floors FROM (${side('supply_stream_id', '$1')} UNION ALL ${side('demand_stream_id', '$2')}) f
+       ON CONFLICT (stream_id) DO UPDATE SET floors = EXCLUDED.floors,
+         sync_seq = nextval('stream_match_state_sync_seq')
+       WHERE t.floors IS DISTINCT FROM EXCLUDED.floors`,
       [supplies, demands, K, floorOffset(K), K + 1 - floorOffset(K)],
     );
   }

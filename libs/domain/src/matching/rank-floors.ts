@@ -1,7 +1,7 @@
 import { compareRank, RankKey } from './pair-ranking';
 
 /**
- * A stream's stored qualifying pairs around its K-th best, kept on its processed-state row so that an
+ * A stream's stored qualifying pairs around its K-th best, kept in stream_rank_floors so that an
  * incremental job reads every counterpart's floor from memory instead of one index range per
  * counterpart (thousands per job in a dense region). `keys` are the ranks offset+1 … K+1 of the
  * stream's stored list (fewer when the list is shorter); `k` is the K they were taken for.
