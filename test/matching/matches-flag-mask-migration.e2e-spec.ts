@@ -2,6 +2,7 @@ import { createDataSource } from '@symbiose/domain';
 import { FLAGS, flagsFromMask } from '@symbiose/engine';
 import { DataSource } from 'typeorm';
 import { MatchesFlagMask1765060000000 } from '../../migrations/1765060000000-matches-flag-mask';
+import { runMigrationStep } from '../support/migration-step';
 import { isolatedConfig } from '../support/worker-harness';
 import { createWorld, insertStream, prng } from './matching-fixtures';
 
@@ -13,19 +14,7 @@ import { createWorld, insertStream, prng } from './matching-fixtures';
 describe('migration: matches flag mask', () => {
   let db: DataSource;
   const migration = new MatchesFlagMask1765060000000();
-  const run = async (step: 'up' | 'down') => {
-    const q = db.createQueryRunner();
-    try {
-      await q.startTransaction();
-      await migration[step](q);
-      await q.commitTransaction();
-    } catch (error) {
-      await q.rollbackTransaction();
-      throw error;
-    } finally {
-      await q.release();
-    }
-  };
+  const run = (step: 'up' | 'down') => runMigrationStep(db, migration, step);
   const sets: string[][] = [
     [],
     ['heat_pump_required'],

@@ -1,6 +1,7 @@
 import { createDataSource, snapshotSql } from '@symbiose/domain';
 import { DataSource } from 'typeorm';
 import { StreamRankFloorsTable1765120000000 } from '../../migrations/1765120000000-stream-rank-floors-table';
+import { runMigrationStep } from '../support/migration-step';
 import { isolatedConfig } from '../support/worker-harness';
 import { createWorld, insertStream, prng } from './matching-fixtures';
 
@@ -13,19 +14,7 @@ import { createWorld, insertStream, prng } from './matching-fixtures';
 describe('migration: stream rank floors table', () => {
   let db: DataSource;
   const migration = new StreamRankFloorsTable1765120000000();
-  const run = async (step: 'up' | 'down') => {
-    const q = db.createQueryRunner();
-    try {
-      await q.startTransaction();
-      await migration[step](q);
-      await q.commitTransaction();
-    } catch (error) {
-      await q.rollbackTransaction();
-      throw error;
-    } finally {
-      await q.release();
-    }
-  };
+  const run = (step: 'up' | 'down') => runMigrationStep(db, migration, step);
   const floorsOf = (i: number) => ({ k: 2, keys: [[`s${i}`, `d${i}`, 10 - i, i, 1 + i]] });
   let ids: string[] = [];
 
