@@ -224,7 +224,8 @@ export function rematchFigures(ctx: BenchContext, series: RematchSeries[]) {
       notes3.push(
         `**Over the stored matches, ${label}:** run ${fmt(over.wallS)} s wall; the kept pairs are copied into a ` +
           `staging table per category and merged with their stored rows (id, status, interest and creation ` +
-          `carried over) by one hash join per category on their way into the new table.` +
+          `carried over) by one hash join per category on their way into the new table, two categories at a ` +
+          `time on two connections (the worker log's writes figure sums both).` +
           (over.workerLine ? ` Worker log: “${over.workerLine}”.` : ''),
       );
     } else if (over) {

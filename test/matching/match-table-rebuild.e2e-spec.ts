@@ -399,6 +399,101 @@ describe('full re-match rebuilds the matches table', () => {
     ).rejects.toBe(rollback);
   });
 
+  it('over a stored store, writes and merges its categories on two connections, each in a transaction of its own', async () => {
+    await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
+    const streams = (await db.query(
+      `SELECT s.id AS supply, d.id AS demand FROM streams s JOIN streams d
+         ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
+       ORDER BY 1, 2 LIMIT 5`,
+    )) as { supply: string; demand: string }[];
+    // Stored: three CO2 rows and two water rows (the categories only label the rows here).
+    const categories = ['co2', 'co2', 'co2', 'water', 'water'];
+    const stored = (await db.query(
+      `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, version, score,
+         exchanged_quantity, exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh,
+         co2_avoided_t, gross_co2_t, deducted_co2_t, explanation, engine_version, factor_set_version,
+         computed_at, created_at, updated_at)
+       SELECT s, d, c, 'proposed', 3, 10, 100, 't/yr', 4, 5, 'pipeline', 0, 10, 11, 1, '{}', $4, $5,
+         '2026-01-01', '2026-01-01', '2026-01-01'
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(s, d, c)
+       RETURNING id`,
+      [
+        streams.map((p) => p.supply),
+        streams.map((p) => p.demand),
+        categories,
+        ENGINE_VERSION,
+        CURRENT_FACTOR_SET.version,
+      ],
+    )) as { id: string }[];
+    await db.query(`TRUNCATE match_proposal_outbox`); // what the inserts above queued
+    // The run scores the first CO2 pair and the first water pair higher than stored, the others the same.
+    const kept = streams.map((p, i) => ({
+      ...co2Pair(p.supply, p.demand, i === 0 || i === 3 ? 12 : 10),
+      category: categories[i],
+    }));
+    const fresh = (category: string, from: number) =>
+      [0, 1].map((i) => {
+        const n = String(from + i).padStart(12, '0');
+        return { ...co2Pair(`0192f3a4-7b1c-7d2e-8f30-${n}`, `1192f3a4-7b1c-4d2e-8f30-${n}`, 20), category };
+      });
+    const rollback = new Error('rolled back on purpose');
+    await expect(
+      db.transaction(async (m) => {
+        await MatchTableRebuild.within(m, db, async (rebuild) => {
+          // The largest category first, on the fill's connection; the next on the second lane.
+          expect([rebuild.laneOf('co2'), rebuild.laneOf('water')]).toEqual([0, 1]);
+          const co2 = rebuild.writerOf('co2');
+          const water = rebuild.writerOf('water');
+          expect(co2).toBe(rebuild.writer);
+          const pid = async (w: typeof co2) =>
+            ((await w.query(`SELECT pg_backend_pid() AS pid`)) as { pid: number }[])[0].pid;
+          expect(await pid(water)).not.toBe(await pid(co2));
+          expect(await rebuild.write([...kept.slice(0, 3), ...fresh('co2', 0)])).toBe(0);
+          expect(await rebuild.write([...kept.slice(3), ...fresh('water', 2)])).toBe(0);
+          // Each lane's staging table lives in its own transaction.
+          const staged = async (w: typeof co2, category: string) =>
+            (
+              (await w.query(`SELECT to_regclass($1)::text AS t`, [`matches_staged_${category}`])) as {
+                t: string | null;
+              }[]
+            )[0].t;
+          expect(await staged(co2, 'co2')).toBe('matches_staged_co2');
+          expect(await staged(co2, 'water')).toBeNull();
+          expect(await staged(water, 'water')).toBe('matches_staged_water');
+          // Merged side by side: the new rows and the one that changed, per category.
+          expect(await Promise.all([rebuild.mergeStaged('co2'), rebuild.mergeStaged('water')])).toEqual([
+            3, 3,
+          ]);
+          const count = async (w: typeof co2) =>
+            (
+              (await w.query(
+                `SELECT category, count(*)::int AS n FROM matches_rebuilt GROUP BY 1 ORDER BY 1`,
+              )) as { category: string; n: number }[]
+            ).map((r) => `${r.category} ${r.n}`);
+          expect(await count(co2)).toEqual(['co2 5']);
+          expect(await count(water)).toEqual(['water 4']);
+          // Both lanes' rows in the swapped table, the stored rows under their ids.
+          await rebuild.finish(m);
+          const rows = (await m.query(
+            `SELECT id, category, score, version FROM matches ORDER BY category, score, id`,
+          )) as { id: string; category: string; score: number; version: number }[];
+          expect(rows).toHaveLength(9);
+          const byId = new Map(rows.map((r) => [r.id, r]));
+          expect(stored.map(({ id }) => [byId.get(id)?.category, byId.get(id)?.score])).toEqual(
+            kept.map((p) => [p.category, p.score]),
+          );
+          expect(rows.filter((r) => r.score === 20).map((r) => [r.category, r.version])).toEqual([
+            ['co2', 1],
+            ['co2', 1],
+            ['water', 1],
+            ['water', 1],
+          ]);
+          throw rollback;
+        });
+      }),
+    ).rejects.toBe(rollback);
+  });
+
   it('re-adds the references to matches unchecked in the swap and checks them after the commit', async () => {
     await matching.fullRematch(); // a store to carry over
     const references = async (q: { query: DataSource['query'] }) =>

@@ -46,8 +46,17 @@ export class MatchTableRebuild {
   private copied = 0;
   /** The fill's transaction time: the creation time of the rows copied in (their column default). */
   private fillAt = '';
-  /** The second connection buildIndexes() builds on, once taken. */
+  /** The second connection buildIndexes() builds on, once taken (the second lane's, when there is one). */
   private builder: QueryRunner | null = null;
+  /**
+   * Over a stored store, the second connection categories are written and merged on (see laneOf), in a
+   * transaction of its own; null into an empty store, where every row goes in on the fill's.
+   */
+  private second: QueryRunner | null = null;
+  /** Each category's lane (0: the fill's connection, 1: the second), fixed at its first write. */
+  private readonly lanes = new Map<string, number>();
+  /** Stored rows of the categories given to each lane so far (what its merges will read). */
+  private readonly laneLoad = [0, 0];
   /** The old table's indexes, triggers and references, read by within() for the builds and swap(). */
   private schema: MatchesTableSchema | null = null;
   /** Gives the new table the old one's defaults back (see within() and buildIndexes()). */
@@ -74,7 +83,8 @@ export class MatchTableRebuild {
    * table (no indexes yet) in a transaction of its own on a second connection of `db`, which buildIndexes()
    * commits before the indexes are built, so that they can be built side by side on two connections
    * (a single build uses the 2 cores poorly: at 3.6 million rows the four large ones took 17.4 s one
-   * after the other, 12.2 s two at a time). The run's transaction still decides: until it commits the
+   * after the other, 12.2 s two at a time). Over a stored store it commits the empty table at once and
+   * writes on two connections (see openSecondLane). The run's transaction still decides: until it commits the
    * swap, readers and writers see the old table, and a run that fails leaves only the new table
    * behind, which the next run drops. `fn` gets the rebuild; its connection is released afterwards.
    */
@@ -93,13 +103,7 @@ export class MatchTableRebuild {
     const rebuild = new MatchTableRebuild(new Map(counts.map((c) => [c.category, c.n])), db, fill, at);
     try {
       await fill.connect();
-      await fill.startTransaction();
-      [{ at: rebuild.fillAt }] = (await fill.query(`SELECT now()::text AS at`)) as { at: string }[];
-      // Hash joins over a category's rows (the merges and anti-joins below).
-      await fill.query(`SET LOCAL work_mem = '256MB'`);
-      // A category's merge grows with the store (8 s for 1.7 million rows on a slow 2-core machine);
-      // the pool's 60 s limit is meant for requests.
-      await fill.query(`SET LOCAL statement_timeout = '15min'`);
+      await beginFill(fill);
       // Left by a run that failed after its new table was committed.
       await fill.query(`DROP TABLE IF EXISTS ${NEXT}`);
       await fill.query(
@@ -117,19 +121,64 @@ export class MatchTableRebuild {
       for (const index of rebuild.schema.indexes.filter(leavesProposalsOut)) {
         await fill.query(rebuildIndexSql(index));
       }
+      if (!rebuild.storeWasEmpty) await rebuild.openSecondLane();
+      [{ at: rebuild.fillAt }] = (await fill.query(`SELECT now()::text AS at`)) as { at: string }[];
       return await fn(rebuild);
     } finally {
       await rebuild.release();
     }
   }
 
-  /** The connection the new table is written on; its rows are uncommitted until buildIndexes(). */
+  /**
+   * Over a stored store, merging a category's kept pairs with its stored rows keeps one backend busy for
+   * most of the run (heat's 1.7 million rows: a hash join and an insert, 10–18 s; the whole run's merges
+   * some 35 core-seconds while the scoring threads waited for the writer): the categories are shared
+   * between two connections, each writing and merging its own in its own transaction. Both insert into
+   * the new table, so it is committed empty first (nobody reads it; a run that fails leaves it for the
+   * next, which drops it). Into an empty store the rows go in by COPY FREEZE, which needs the table
+   * created in the same transaction: one connection.
+   */
+  private async openSecondLane(): Promise<void> {
+    await this.fill.commitTransaction();
+    await beginFill(this.fill);
+    this.second = this.db.createQueryRunner();
+    await this.second.connect();
+    await beginFill(this.second);
+  }
+
+  /**
+   * The lane `category` is written on (see openSecondLane): 0 into an empty store; otherwise, at its
+   * first write, the lane with fewer stored rows to merge so far (a run's scoring threads write the
+   * largest categories first: at 100,000 streams heat took one lane and the four others the second).
+   */
+  laneOf(category: string): number {
+    if (!this.second) return 0;
+    let lane = this.lanes.get(category);
+    if (lane === undefined) {
+      lane = this.laneLoad[1] < this.laneLoad[0] ? 1 : 0;
+      this.lanes.set(category, lane);
+      this.laneLoad[lane] += this.stored.get(category) ?? 0;
+    }
+    return lane;
+  }
+
+  /** The fill's connection (lane 0, every category into an empty store); its rows are uncommitted until buildIndexes(). */
   get writer(): EntityManager {
     return this.fill.manager;
   }
 
+  /** The connection `category` is written on (its lane's, see laneOf). */
+  writerOf(category: string): EntityManager {
+    return this.runnerOf(category).manager;
+  }
+
+  /** The connection of `category`'s lane. */
+  private runnerOf(category: string): QueryRunner {
+    return this.laneOf(category) === 1 ? this.second! : this.fill;
+  }
+
   private async release(): Promise<void> {
-    for (const runner of [this.fill, this.builder]) {
+    for (const runner of [this.fill, this.second, this.builder]) {
       if (!runner || runner.isReleased) continue;
       try {
         if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -161,16 +210,17 @@ export class MatchTableRebuild {
       return copied;
     }
     const table = stagingTable(category);
+    const runner = this.runnerOf(category);
     if (!this.staged.has(category)) {
       // Unlogged: it lives only until mergeStaged() drops it, in this transaction.
       const columns = [...COPIED_COLUMNS, ...RUN_CONSTANT_COLUMNS];
-      await this.fill.query(
+      await runner.query(
         `CREATE UNLOGGED TABLE ${table} AS SELECT ${columns.join(', ')} FROM matches WITH NO DATA`,
       );
-      await this.fill.query(runConstantDefaultsSql(table));
+      await runner.query(runConstantDefaultsSql(table));
       this.staged.add(category);
     }
-    await copyPairs(this.fill, table, chunks, { freeze: false });
+    await copyPairs(runner, table, chunks, { freeze: false });
     return 0;
   }
 
@@ -185,13 +235,14 @@ export class MatchTableRebuild {
   async mergeStaged(category: string): Promise<number> {
     if (!this.staged.delete(category)) return 0;
     const table = stagingTable(category);
-    const [{ written, merged, fresh }] = (await this.fill.query(MERGE_STAGED(table), [
+    const runner = this.runnerOf(category);
+    const [{ written, merged, fresh }] = (await runner.query(MERGE_STAGED(table), [
       category,
       this.runAt,
     ])) as { written: number; merged: number; fresh: number }[];
     this.merged.set(category, (this.merged.get(category) ?? 0) + merged);
     this.freshMerged += fresh;
-    await this.fill.query(`DROP TABLE ${table}`);
+    await runner.query(`DROP TABLE ${table}`);
     return written;
   }
 
@@ -207,7 +258,7 @@ export class MatchTableRebuild {
     function* withRunAt() {
       for (const chunk of pairColumnChunks(pairs, PIPELINED_STATEMENT_ROWS)) yield [...chunk, runAt];
     }
-    return writeColumnChunks(this.fill.manager, MERGED_INSERT, withRunAt(), (r) => {
+    return writeColumnChunks(this.runnerOf(category).manager, MERGED_INSERT, withRunAt(), (r) => {
       this.merged.set(category, (this.merged.get(category) ?? 0) + r.merged);
       this.freshMerged += r.fresh;
     });
@@ -220,7 +271,7 @@ export class MatchTableRebuild {
   async storedNotRewritten(category: string): Promise<StoredRow[]> {
     // Every stored row of the category merged with a kept pair (a re-run over a current store): none left.
     if ((this.stored.get(category) ?? 0) === (this.merged.get(category) ?? 0)) return [];
-    return (await this.fill.query(
+    return (await this.runnerOf(category).query(
       `SELECT o.id, o.supply_stream_id, o.demand_stream_id, o.qualifies,
          (o.qualifies OR o.status <> 'expired') AS live,
          (o.status <> 'proposed' OR o.supply_interest IS NOT NULL OR o.demand_interest IS NOT NULL) AS acted_on
@@ -233,12 +284,12 @@ export class MatchTableRebuild {
   }
 
   /**
-   * Carries stored rows over by id: `asIs` unchanged, `notQualifying` expired (untouched) or flagged
-   * stale (acted on), as markNotQualifying changes them.
+   * Carries stored rows of `category` over by id: `asIs` unchanged, `notQualifying` expired (untouched)
+   * or flagged stale (acted on), as markNotQualifying changes them.
    */
-  async carry(asIs: readonly string[], notQualifying: readonly string[]): Promise<void> {
+  async carry(category: string, asIs: readonly string[], notQualifying: readonly string[]): Promise<void> {
     if (asIs.length + notQualifying.length === 0) return;
-    const [{ carried }] = (await this.fill.query(
+    const [{ carried }] = (await this.runnerOf(category).query(
       `WITH c AS (
          INSERT INTO ${NEXT} (${COLUMNS.join(', ')})
          SELECT ${COLUMNS.map((c) => CARRIED[c] ?? `o.${c}`).join(', ')}
@@ -263,6 +314,8 @@ export class MatchTableRebuild {
    */
   async buildIndexes(): Promise<void> {
     if (this.staged.size > 0) throw new Error(`staged pairs never merged: ${[...this.staged].join(', ')}`);
+    // The second lane's rows first: the carry-over below and the index builds read them.
+    if (this.second) await this.second.commitTransaction();
     if (!this.storeWasEmpty) {
       // Every stored row was merged, carried or dropped per category, unless some had a category the
       // run did not match: those are carried over by an anti-join (ANALYZE, then a hash over the table).
@@ -276,7 +329,7 @@ export class MatchTableRebuild {
     await this.fill.query(this.restoreDefaults);
     // The rows go out of the fill's transaction, so that two connections can build indexes on them.
     await this.fill.commitTransaction();
-    this.builder = this.db.createQueryRunner();
+    this.builder = this.second ?? this.db.createQueryRunner();
     await buildIndexesSideBySide(
       [this.fill, this.builder],
       schema.indexes.filter((index) => !leavesProposalsOut(index)),
@@ -726,6 +779,16 @@ async function buildIndexesSideBySide(runners: QueryRunner[], indexes: readonly 
     }),
   );
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
+}
+
+/** Starts a transaction of the new table's fill on `runner`: a lane's writes, merges and anti-joins. */
+async function beginFill(runner: QueryRunner): Promise<void> {
+  await runner.startTransaction();
+  // Hash joins over a category's rows (the merges and anti-joins).
+  await runner.query(`SET LOCAL work_mem = '256MB'`);
+  // A category's merge grows with the store (8 s for 1.7 million rows on a slow 2-core machine);
+  // the pool's 60 s limit is meant for requests.
+  await runner.query(`SET LOCAL statement_timeout = '15min'`);
 }
 
 /** True for an index of the rows a party acted on only: its predicate leaves every proposal out. */

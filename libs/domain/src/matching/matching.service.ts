@@ -43,20 +43,21 @@ import { reachBox } from './reach-box';
 export { MATCHING_LOCK_ID };
 
 /**
- * Statements of one transaction queued one after another while the caller goes on (the connection
- * runs one at a time anyway); the first failure stops the rest and is thrown by `drain` or `add`.
+ * Statements queued one after another per lane while the caller goes on (a lane's connection runs one
+ * at a time anyway; a full re-match over a stored store writes on two, see MatchTableRebuild.laneOf);
+ * the first failure stops the rest, on every lane, and is thrown by `drain` or `add`.
  */
 class SerialWrites {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly tails: Promise<void>[] = [];
   private failure: { error: unknown } | null = null;
-  /** Time with a write in progress (its preparation here and its statements in Postgres). */
+  /** Time with a write in progress (its preparation here and its statements in Postgres), summed over the lanes. */
   busyMs = 0;
   /** Sum of what the writes returned (rows written). */
   written = 0;
 
-  add(write: () => Promise<number>): void {
+  add(write: () => Promise<number>, lane = 0): void {
     if (this.failure) throw this.failure.error;
-    this.tail = this.tail.then(async () => {
+    this.tails[lane] = (this.tails[lane] ?? Promise.resolve()).then(async () => {
       if (this.failure) return;
       const started = performance.now();
       try {
@@ -68,15 +69,15 @@ class SerialWrites {
     });
   }
 
-  /** Waits for every queued write; throws the first failure. */
+  /** Waits for every write queued so far; throws the first failure. */
   async drain(): Promise<void> {
-    await this.tail;
+    await Promise.all(this.tails);
     if (this.failure) throw this.failure.error;
   }
 
-  /** Waits for every queued write, never throws (for cleanup after another error). */
+  /** Waits for every write queued so far, never throws (for cleanup after another error). */
   async settle(): Promise<void> {
-    await this.tail;
+    await Promise.all(this.tails);
   }
 }
 
@@ -150,7 +151,10 @@ export interface FullRematchResult {
   computeMs: number;
   /** Snapshot of the streams into the processed state and the in-memory catch-up. */
   snapshotMs: number;
-  /** Reading the stored rows, writing the kept pairs, expiries, deletions and stored floors. */
+  /**
+   * Reading the stored rows, writing the kept pairs, expiries, deletions and stored floors; summed over
+   * the write lanes (two over a stored store, see MatchTableRebuild.laneOf), so it may exceed totalMs.
+   */
   writeMs: number;
   /**
    * After the scoring and the writes queued by then: carrying the remaining stored rows over, building
@@ -772,7 +776,7 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
-        take: (pairs) => writes.add(() => rebuild.write(pairs)),
+        take: (pairs) => writes.add(() => rebuild.write(pairs), rebuild.laneOf(category)),
       });
       const { kept, handedOver } = result;
       addTotals(totals, result.qualifying, result.scored, kept.length);
@@ -788,7 +792,7 @@ export class MatchingService {
             return categoryFloorsJson(ids, rankedRowsOf(kept), this.k);
           }))
         );
-      });
+      }, rebuild.laneOf(category));
     }
   }
 
@@ -830,14 +834,15 @@ export class MatchingService {
                 chunks.map(([data]) => (data as Buffer).buffer as ArrayBuffer),
               );
               return written;
-            }),
+            }, rebuild.laneOf(category)),
           // Its failure is the run's, thrown by progress.settled() below.
           progress: (done) => void progress.report(category, done).catch(() => undefined),
         });
         addTotals(totals, result.qualifying, result.scored, result.kept);
         const ids = ofCategory.map((s) => s.id);
-        writes.add(() =>
-          this.reconcileCategory(m, category, ids, run, (extra) => pool.floors(category, ids, extra)),
+        writes.add(
+          () => this.reconcileCategory(m, category, ids, run, (extra) => pool.floors(category, ids, extra)),
+          rebuild.laneOf(category),
         );
       }),
     );
@@ -884,7 +889,7 @@ export class MatchingService {
       else if (!row.acted_on) rebuild.drop(row.id);
       else extra.push(pair);
     }
-    await rebuild.carry(asIs, notQualifying);
+    await rebuild.carry(category, asIs, notQualifying);
     const count = merged + (await rebuild.writeMerged(extra));
     const written = Promise.resolve(floorsWith(extra)).then((floors) =>
       writes.add(async () => {
@@ -893,7 +898,7 @@ export class MatchingService {
         const at = new Map(ids.map((id, i) => [id, i]));
         await this.state.takeWrittenFloors(m, changed, (id) => floors[at.get(id)!]);
         return 0;
-      }),
+      }, rebuild.laneOf(category)),
     );
     written.catch(() => undefined); // awaited by fullRematch; a failure must not go unhandled meanwhile
     run.floorWrites.push(written);
