@@ -309,32 +309,46 @@ describe('full re-match rebuilds the matches table', () => {
     ).rejects.toBe(rollback);
   });
 
-  it('over a stored store, stages the kept pairs and merges them with their stored rows in one statement', async () => {
+  /**
+   * A store of one row per (category, status) given, version 3, score 10, CO2-like columns, between
+   * pairs of streams of two companies (the categories only label the rows): the pairs and the rows.
+   */
+  async function storeRows(rows: { category: string; status: string }[]) {
     await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
     const streams = (await db.query(
       `SELECT s.id AS supply, d.id AS demand FROM streams s JOIN streams d
          ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
-       ORDER BY 1, 2 LIMIT 3`,
+       ORDER BY 1, 2 LIMIT $1`,
+      [rows.length],
     )) as { supply: string; demand: string }[];
-    // Stored: one as the run scores it, one with an older score, one expired.
     const stored = (await db.query(
       `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, version, score,
          exchanged_quantity, exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh,
          co2_avoided_t, gross_co2_t, deducted_co2_t, explanation, engine_version, factor_set_version,
          computed_at, created_at, updated_at)
-       SELECT s, d, 'co2', st, 3, 10, 100, 't/yr', 4, 5, 'pipeline', 0, 10, 11, 1, '{}', $4, $5,
+       SELECT s, d, c, st, 3, 10, 100, 't/yr', 4, 5, 'pipeline', 0, 10, 11, 1, '{}', $5, $6,
          '2026-01-01', '2026-01-01', '2026-01-01'
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(s, d, st)
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) WITH ORDINALITY AS x(s, d, c, st, n)
+       ORDER BY n
        RETURNING id, supply_stream_id`,
       [
         streams.map((p) => p.supply),
         streams.map((p) => p.demand),
-        ['proposed', 'proposed', 'expired'],
+        rows.map((r) => r.category),
+        rows.map((r) => r.status),
         ENGINE_VERSION,
         CURRENT_FACTOR_SET.version,
       ],
     )) as { id: string; supply_stream_id: string }[];
     await db.query(`TRUNCATE match_proposal_outbox`); // what the inserts above queued
+    return { streams, stored };
+  }
+
+  it('over a stored store, stages the kept pairs and merges them with their stored rows in one statement', async () => {
+    // Stored: one as the run scores it, one with an older score, one expired.
+    const { streams, stored } = await storeRows(
+      ['proposed', 'proposed', 'expired'].map((status) => ({ category: 'co2', status })),
+    );
     const [same, older, expired] = streams.map((p, i) => co2Pair(p.supply, p.demand, i === 1 ? 12 : 10));
     // More new pairs than one outbox entry holds (PIPELINED_STATEMENT_ROWS ids).
     const fresh = Array.from({ length: PIPELINED_STATEMENT_ROWS + 3 }, (_, i) => {
@@ -400,32 +414,11 @@ describe('full re-match rebuilds the matches table', () => {
   });
 
   it('over a stored store, writes and merges its categories on two connections, each in a transaction of its own', async () => {
-    await db.query(`TRUNCATE matches, match_proposal_outbox CASCADE`);
-    const streams = (await db.query(
-      `SELECT s.id AS supply, d.id AS demand FROM streams s JOIN streams d
-         ON s.direction = 'supply' AND d.direction = 'demand' AND s.company_id <> d.company_id
-       ORDER BY 1, 2 LIMIT 5`,
-    )) as { supply: string; demand: string }[];
-    // Stored: three CO2 rows and two water rows (the categories only label the rows here).
+    // Stored: three CO2 rows and two water rows.
     const categories = ['co2', 'co2', 'co2', 'water', 'water'];
-    const stored = (await db.query(
-      `INSERT INTO matches (supply_stream_id, demand_stream_id, category, status, version, score,
-         exchanged_quantity, exchanged_unit, distance_km, route_km, transport_mode, energy_saved_mwh,
-         co2_avoided_t, gross_co2_t, deducted_co2_t, explanation, engine_version, factor_set_version,
-         computed_at, created_at, updated_at)
-       SELECT s, d, c, 'proposed', 3, 10, 100, 't/yr', 4, 5, 'pipeline', 0, 10, 11, 1, '{}', $4, $5,
-         '2026-01-01', '2026-01-01', '2026-01-01'
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(s, d, c)
-       RETURNING id`,
-      [
-        streams.map((p) => p.supply),
-        streams.map((p) => p.demand),
-        categories,
-        ENGINE_VERSION,
-        CURRENT_FACTOR_SET.version,
-      ],
-    )) as { id: string }[];
-    await db.query(`TRUNCATE match_proposal_outbox`); // what the inserts above queued
+    const { streams, stored } = await storeRows(
+      categories.map((category) => ({ category, status: 'proposed' })),
+    );
     // The run scores the first CO2 pair and the first water pair higher than stored, the others the same.
     const kept = streams.map((p, i) => ({
       ...co2Pair(p.supply, p.demand, i === 0 || i === 3 ? 12 : 10),
