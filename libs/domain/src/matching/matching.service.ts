@@ -55,8 +55,13 @@ class SerialWrites {
   /** Sum of what the writes returned (rows written). */
   written = 0;
 
-  add(write: () => Promise<number>, lane = 0): void {
+  /** `laneOf`: the lane a category's writes go on (MatchTableRebuild.laneOf). */
+  constructor(private readonly laneOf: (category: string) => number) {}
+
+  /** Queues `write`, one of `category`'s, behind the writes on that category's lane. */
+  add(write: () => Promise<number>, category: string): void {
     if (this.failure) throw this.failure.error;
+    const lane = this.laneOf(category);
     this.tails[lane] = (this.tails[lane] ?? Promise.resolve()).then(async () => {
       if (this.failure) return;
       const started = performance.now();
@@ -653,7 +658,7 @@ export class MatchingService {
       const progress = new RunProgress(active.length, onProgress);
       // The run writes the matches table anew and swaps it in at the end (MatchTableRebuild).
       const count = await MatchTableRebuild.within(m, this.db, async (rebuild) => {
-        const writes = new SerialWrites();
+        const writes = new SerialWrites((category) => rebuild.laneOf(category));
         // Each category's floors, queued as a write once worked out (see reconcileCategory).
         const floorWrites: Promise<void>[] = [];
         const run: RunWrites = { writes, floorWrites, rebuild, byId };
@@ -776,7 +781,7 @@ export class MatchingService {
       const ofCategory = byCategory.get(category)!;
       const result = await matchFromScratch(ofCategory, this.k, (done) => progress.report(category, done), {
         batch: this.config.MATCH_WRITE_BATCH,
-        take: (pairs) => writes.add(() => rebuild.write(pairs), rebuild.laneOf(category)),
+        take: (pairs) => writes.add(() => rebuild.write(pairs), category),
       });
       const { kept, handedOver } = result;
       addTotals(totals, result.qualifying, result.scored, kept.length);
@@ -792,7 +797,7 @@ export class MatchingService {
             return categoryFloorsJson(ids, rankedRowsOf(kept), this.k);
           }))
         );
-      }, rebuild.laneOf(category));
+      }, category);
     }
   }
 
@@ -834,7 +839,7 @@ export class MatchingService {
                 chunks.map(([data]) => (data as Buffer).buffer as ArrayBuffer),
               );
               return written;
-            }, rebuild.laneOf(category)),
+            }, category),
           // Its failure is the run's, thrown by progress.settled() below.
           progress: (done) => void progress.report(category, done).catch(() => undefined),
         });
@@ -842,7 +847,7 @@ export class MatchingService {
         const ids = ofCategory.map((s) => s.id);
         writes.add(
           () => this.reconcileCategory(m, category, ids, run, (extra) => pool.floors(category, ids, extra)),
-          rebuild.laneOf(category),
+          category,
         );
       }),
     );
@@ -898,7 +903,7 @@ export class MatchingService {
         const at = new Map(ids.map((id, i) => [id, i]));
         await this.state.takeWrittenFloors(m, changed, (id) => floors[at.get(id)!]);
         return 0;
-      }, rebuild.laneOf(category)),
+      }, category),
     );
     written.catch(() => undefined); // awaited by fullRematch; a failure must not go unhandled meanwhile
     run.floorWrites.push(written);
